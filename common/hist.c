@@ -1,0 +1,87 @@
+/* common/hist.c: log-linear duration histogram (see hist.h for the bucketing contract).
+ * Used on the collector's writer thread (never on the hot path) and by the tools. */
+#include "hist.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+uint64_t pscope_hist_bucket_lo(uint32_t b)
+{
+    if (b < PSCOPE_HIST_SUB)
+        return b;
+    uint32_t k = b / PSCOPE_HIST_SUB;       /* block >= 1: e = k + 6 */
+    uint32_t sub = b % PSCOPE_HIST_SUB;
+    unsigned e = k + 6u;
+    return ((uint64_t)PSCOPE_HIST_SUB + sub) << (e - 7u);
+}
+
+uint64_t pscope_hist_bucket_hi(uint32_t b)
+{
+    if (b + 1 >= PSCOPE_HIST_BUCKETS)
+        return UINT64_MAX;
+    return pscope_hist_bucket_lo(b + 1);
+}
+
+double pscope_hist_bucket_mid(uint32_t b)
+{
+    if (b < PSCOPE_HIST_SUB)
+        return (double)b;
+    double lo = (double)pscope_hist_bucket_lo(b);
+    double hi = b + 1 >= PSCOPE_HIST_BUCKETS ? lo * (1.0 + 1.0 / PSCOPE_HIST_SUB)
+                                             : (double)pscope_hist_bucket_lo(b + 1);
+    return (lo + hi) / 2.0;
+}
+
+int pscope_hist_add(pscope_hist *h, uint64_t v)
+{
+    uint32_t b = pscope_hist_bucket(v);
+    uint32_t k = b / PSCOPE_HIST_SUB;
+    if (!h->block[k]) {
+        h->block[k] = calloc(PSCOPE_HIST_SUB, sizeof(uint64_t));
+        if (!h->block[k])
+            return -1;
+    }
+    h->block[k][b % PSCOPE_HIST_SUB]++;
+    h->count++;
+    return 0;
+}
+
+uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b)
+{
+    if (b >= PSCOPE_HIST_BUCKETS)
+        return 0;
+    const uint64_t *blk = h->block[b / PSCOPE_HIST_SUB];
+    return blk ? blk[b % PSCOPE_HIST_SUB] : 0;
+}
+
+void pscope_hist_clear(pscope_hist *h)
+{
+    for (unsigned k = 0; k < PSCOPE_HIST_BLOCKS; k++) {
+        free(h->block[k]);
+        h->block[k] = NULL;
+    }
+    h->count = 0;
+}
+
+double pscope_hist_percentile(const uint32_t *buckets, const uint64_t *counts, size_t n, double q)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += counts[i];
+    if (total == 0)
+        return NAN;
+    if (q < 0)
+        q = 0;
+    if (q > 1)
+        q = 1;
+    uint64_t rank = (uint64_t)ceil(q * (double)total);
+    if (rank < 1)
+        rank = 1;
+    uint64_t cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += counts[i];
+        if (cum >= rank)
+            return pscope_hist_bucket_mid(buckets[i]);
+    }
+    return pscope_hist_bucket_mid(buckets[n - 1]);
+}

@@ -1,0 +1,268 @@
+-- sql/schema.sql: the pscope run database, schema version 1.
+--
+-- This file is a public interface: users query it with sqlite3, the tools read it, and
+-- libcollect applies it (embedded at build time by scripts/embed_sql.sh, never pasted).
+-- Conventions (after Perfetto's trace processor): singular lowercase table names,
+-- `id INTEGER PRIMARY KEY`, foreign keys named <table>_id, times as INTEGER nanoseconds,
+-- `ts` = start since the run's start, `dur` = duration.
+--
+-- Invariants the collector guarantees and the tools rely on:
+--  * one `run` row per profiled process; rows of every other table belong to one run;
+--  * aggregates (function_stat, function_hist, callpath, thread_stat) are EXACT over every
+--    call seen, whatever the raw-row budget; `call` holds raw rows up to the budget only
+--    (run.calls_stored of run.calls_seen), so exact per-call figures need calls_stored =
+--    calls_seen;
+--  * ids of function, callpath, thread, stage are unique across runs of one database;
+--    call.id = run_id * 2^40 + the call's entry sequence number within its run, so a
+--    parent_id can be computed before the parent is stored (it may be absent when the
+--    parent was not stored);
+--  * a run with complete = 0 was still running at its last commit or died (crash, _exit,
+--    exec); its aggregates are as of that commit (at most ~200 ms old).
+--
+-- The schema version is PRAGMA user_version; tools refuse a database whose version is
+-- newer than they know (exit 3).
+
+PRAGMA user_version = 1;
+
+CREATE TABLE IF NOT EXISTS run (
+  id              INTEGER PRIMARY KEY,          -- run id, increasing within the database
+  parent_run_id   INTEGER REFERENCES run(id),   -- run of the parent process for a forked child; NULL otherwise
+  label           TEXT,                         -- user label (pscope-run --label, PSCOPE_LABEL, pscope_set_label); NULL if none
+  command         TEXT,                         -- command line, arguments joined by single spaces
+  argv_json       TEXT,                         -- command line as a JSON array of strings
+  executable      TEXT,                         -- absolute path of the program (/proc/self/exe)
+  cwd             TEXT,                         -- working directory at run start
+  pid             INTEGER NOT NULL,             -- process id
+  ppid            INTEGER,                      -- parent process id
+  host            TEXT,                         -- host name (uname nodename)
+  started_wall    INTEGER NOT NULL,             -- wall-clock start, ns since the Unix epoch
+  ended_wall      INTEGER,                      -- wall-clock end, ns since the Unix epoch; NULL unless complete
+  dur             INTEGER NOT NULL DEFAULT 0,   -- run duration in ns (end ts; for an incomplete run, as of the last commit)
+  scale           REAL,                         -- the run's problem size n (for extrapolation); NULL if unknown
+  clock           TEXT NOT NULL,                -- timestamp source: 'tsc' (calibrated) or 'monotonic' (CLOCK_MONOTONIC)
+  tsc_hz          REAL,                         -- calibrated TSC ticks per second; NULL with the monotonic clock
+  pscope_version  TEXT NOT NULL,                -- version of libpscope that wrote the run
+  config_json     TEXT,                         -- effective collector configuration as a JSON object
+  calls_seen      INTEGER NOT NULL DEFAULT 0,   -- completed calls of instrumented, non-excluded functions
+  calls_stored    INTEGER NOT NULL DEFAULT 0,   -- of those, how many have a row in `call`
+  rows_dropped    INTEGER NOT NULL DEFAULT 0,   -- raw rows within the budget dropped because the writer fell behind
+  events_lost     INTEGER NOT NULL DEFAULT 0,   -- hook events not recorded (re-entrancy from signal handlers, buffer allocation failure)
+  depth_overflow  INTEGER NOT NULL DEFAULT 0,   -- calls deeper than max_depth: not recorded, their time is their ancestor's self time
+  unmatched_exits INTEGER NOT NULL DEFAULT 0,   -- exit events with no matching open frame (longjmp, fork child, stop/start)
+  max_depth_seen  INTEGER NOT NULL DEFAULT 0,   -- deepest call stack observed
+  complete        INTEGER NOT NULL DEFAULT 0    -- 1 when the run ended normally (exit or pscope_stop); 0 otherwise
+);
+
+CREATE TABLE IF NOT EXISTS thread (
+  id        INTEGER PRIMARY KEY,                -- thread id within the database
+  run_id    INTEGER NOT NULL REFERENCES run(id),-- owning run
+  tid       INTEGER NOT NULL,                   -- OS thread id (gettid)
+  name      TEXT,                               -- thread name (pthread_getname_np) at its last sight
+  is_main   INTEGER NOT NULL DEFAULT 0,         -- 1 for the thread that started the run
+  ts        INTEGER NOT NULL,                   -- first event of the thread, ns since run start
+  end_ts    INTEGER,                            -- last event of the thread, ns since run start
+  calls     INTEGER NOT NULL DEFAULT 0          -- completed calls on this thread
+);
+
+CREATE TABLE IF NOT EXISTS function (
+  id        INTEGER PRIMARY KEY,                -- function id within the database
+  run_id    INTEGER NOT NULL REFERENCES run(id),-- owning run
+  name      TEXT NOT NULL,                      -- symbol name, C++ demangled; '0x...' (module offset) when unresolved
+  module    TEXT,                               -- path of the ELF object containing the function
+  file      TEXT,                               -- source file from DWARF line info; NULL without debug info
+  line      INTEGER,                            -- source line of the function's entry; NULL without debug info
+  address   INTEGER NOT NULL,                   -- run-time address of the function (differs between runs; match by name)
+  offset    INTEGER NOT NULL                    -- address relative to the module's load base
+);
+
+CREATE TABLE IF NOT EXISTS function_stat (
+  function_id     INTEGER PRIMARY KEY REFERENCES function(id), -- the function (one row each)
+  run_id          INTEGER NOT NULL REFERENCES run(id),         -- owning run (denormalised for one-line queries)
+  calls           INTEGER NOT NULL,   -- completed calls, recursive ones included
+  primitive_calls INTEGER NOT NULL,   -- calls not made while the function was already on the same thread's stack
+  total_dur       INTEGER NOT NULL,   -- inclusive time, ns; recursion counted once (outermost frames only)
+  self_dur        INTEGER NOT NULL,   -- exclusive time, ns: the calls' durations minus their instrumented callees'
+  sum_dur         INTEGER NOT NULL,   -- sum of every call's own duration, recursive ones included (for the per-call mean)
+  sum_sq_dur      REAL    NOT NULL,   -- sum of squared per-call durations, ns^2 (for the variance)
+  min_dur         INTEGER NOT NULL,   -- shortest call, ns
+  max_dur         INTEGER NOT NULL    -- longest call, ns
+);
+
+-- Per-call duration histogram of a function: log-linear buckets, sparse (only non-zero
+-- buckets). Durations below 128 ns have one bucket per ns; above, each power of two is
+-- split into 128 equal buckets, so a bucket's width is at most 1/128 (0.78%) of its lower
+-- bound. A percentile read from it is within 0.4% of the true value when reported at the
+-- bucket's midpoint. Bucket numbering is fixed by this schema version (see docs/schema.md).
+CREATE TABLE IF NOT EXISTS function_hist (
+  function_id INTEGER NOT NULL REFERENCES function(id), -- the function
+  bucket      INTEGER NOT NULL,   -- bucket index (0..7423)
+  lo          INTEGER NOT NULL,   -- smallest duration in the bucket, ns (inclusive)
+  hi          INTEGER NOT NULL,   -- end of the bucket, ns (exclusive)
+  count       INTEGER NOT NULL,   -- calls whose duration fell in [lo, hi)
+  PRIMARY KEY (function_id, bucket)
+) WITHOUT ROWID;
+
+-- The calling-context tree, merged over threads: one node per distinct chain of
+-- instrumented, non-excluded functions from a thread's outermost frame.
+CREATE TABLE IF NOT EXISTS callpath (
+  id          INTEGER PRIMARY KEY,                    -- node id within the database
+  run_id      INTEGER NOT NULL REFERENCES run(id),    -- owning run
+  parent_id   INTEGER REFERENCES callpath(id),        -- caller's node; NULL for a root (outermost frame)
+  function_id INTEGER NOT NULL REFERENCES function(id),-- function at this node
+  depth       INTEGER NOT NULL,   -- 0 for roots
+  calls       INTEGER NOT NULL DEFAULT 0, -- completed calls along this exact path
+  total_dur   INTEGER NOT NULL DEFAULT 0, -- inclusive time of those calls, ns
+  self_dur    INTEGER NOT NULL DEFAULT 0, -- exclusive time of those calls, ns
+  min_dur     INTEGER,            -- shortest call on this path, ns
+  max_dur     INTEGER             -- longest call on this path, ns
+);
+CREATE INDEX IF NOT EXISTS callpath_parent ON callpath(parent_id);
+
+-- Per thread and function: the per-thread breakdown (pscope-stats --threads).
+CREATE TABLE IF NOT EXISTS thread_stat (
+  thread_id   INTEGER NOT NULL REFERENCES thread(id),   -- the thread
+  function_id INTEGER NOT NULL REFERENCES function(id), -- the function
+  calls       INTEGER NOT NULL,   -- completed calls on this thread
+  total_dur   INTEGER NOT NULL,   -- inclusive time on this thread, ns, recursion counted once
+  self_dur    INTEGER NOT NULL,   -- exclusive time on this thread, ns
+  PRIMARY KEY (thread_id, function_id)
+) WITHOUT ROWID;
+
+-- Raw call rows, up to the run's budget (config max_calls; see docs/collector.md for
+-- which calls are kept). No index by default: ingest speed matters more; create one with
+-- CREATE INDEX call_function ON call(function_id) for repeated per-function queries.
+CREATE TABLE IF NOT EXISTS call (
+  id          INTEGER PRIMARY KEY, -- run_id * 2^40 + entry sequence number within the run
+  run_id      INTEGER NOT NULL,    -- owning run
+  thread_id   INTEGER NOT NULL,    -- thread.id of the calling thread
+  callpath_id INTEGER NOT NULL,    -- callpath.id of the call
+  function_id INTEGER NOT NULL,    -- function.id of the callee
+  parent_id   INTEGER,             -- call.id of the enclosing call (may be unstored); NULL at depth 0
+  depth       INTEGER NOT NULL,    -- stack depth, 0 for outermost frames
+  ts          INTEGER NOT NULL,    -- entry time, ns since run start
+  dur         INTEGER NOT NULL,    -- inclusive duration, ns
+  self_dur    INTEGER NOT NULL     -- exclusive duration, ns
+);
+
+-- Explicit stages (pscope_stage_begin/end): spans with record counts and resources.
+CREATE TABLE IF NOT EXISTS stage (
+  id           INTEGER PRIMARY KEY,                 -- stage span id within the database
+  run_id       INTEGER NOT NULL REFERENCES run(id), -- owning run
+  parent_id    INTEGER REFERENCES stage(id),        -- enclosing stage on the same thread; NULL at top level
+  thread_id    INTEGER REFERENCES thread(id),       -- thread that ran the stage
+  name         TEXT NOT NULL,     -- stage name given to pscope_stage_begin
+  ts           INTEGER NOT NULL,  -- begin, ns since run start
+  dur          INTEGER,           -- duration, ns; NULL if never ended (crash)
+  records_in   INTEGER,           -- records entering the stage (pscope_stage_records); NULL if not given
+  records_out  INTEGER,           -- records leaving the stage; NULL if not given
+  record_marks INTEGER NOT NULL DEFAULT 0, -- per-record marks (pscope_stage_record)
+  cpu_ns       INTEGER,           -- thread CPU time (CLOCK_THREAD_CPUTIME_ID) spent in the stage, ns
+  rss_begin    INTEGER,           -- resident set size at begin, bytes
+  rss_end      INTEGER,           -- resident set size at end, bytes
+  minflt       INTEGER,           -- minor page faults of the thread during the stage
+  majflt       INTEGER            -- major page faults of the thread during the stage
+);
+
+-- Per-record latency histogram of a stage span: same buckets as function_hist.
+CREATE TABLE IF NOT EXISTS stage_hist (
+  stage_id INTEGER NOT NULL REFERENCES stage(id), -- the stage span
+  bucket   INTEGER NOT NULL,  -- bucket index, as function_hist.bucket
+  lo       INTEGER NOT NULL,  -- smallest latency in the bucket, ns (inclusive)
+  hi       INTEGER NOT NULL,  -- end of the bucket, ns (exclusive)
+  count    INTEGER NOT NULL,  -- records whose latency fell in [lo, hi)
+  PRIMARY KEY (stage_id, bucket)
+) WITHOUT ROWID;
+
+-- User counters (pscope_counter_add, running total after each add) and gauges.
+CREATE TABLE IF NOT EXISTS counter (
+  id        INTEGER PRIMARY KEY,                 -- sample id
+  run_id    INTEGER NOT NULL REFERENCES run(id), -- owning run
+  thread_id INTEGER REFERENCES thread(id),       -- thread that set it
+  name      TEXT NOT NULL,     -- counter or gauge name
+  kind      TEXT NOT NULL,     -- 'counter' (value is the running total) or 'gauge' (value as set)
+  ts        INTEGER NOT NULL,  -- ns since run start
+  value     REAL NOT NULL      -- value at ts
+);
+
+-- Resource samples taken by the sampler thread, one row per sampled thread per tick.
+CREATE TABLE IF NOT EXISTS resource_sample (
+  id          INTEGER PRIMARY KEY,                 -- sample id
+  run_id      INTEGER NOT NULL REFERENCES run(id), -- owning run
+  ts          INTEGER NOT NULL,  -- ns since run start
+  thread_id   INTEGER REFERENCES thread(id), -- sampled thread; NULL for a process-wide row
+  cpu_user_ns INTEGER,           -- user CPU time consumed since the previous sample of the same thread (process if thread_id NULL), ns
+  cpu_sys_ns  INTEGER,           -- system CPU time consumed since the previous sample, ns
+  rss         INTEGER,           -- process resident set size, bytes
+  rss_delta   INTEGER,           -- change of rss since the previous process sample, bytes
+  minflt      INTEGER,           -- minor faults since the previous sample
+  majflt      INTEGER,           -- major faults since the previous sample
+  function_id INTEGER REFERENCES function(id), -- function on top of the thread's stack; NULL if none
+  callpath_id INTEGER REFERENCES callpath(id), -- call path on top of the thread's stack; NULL if none
+  stage_id    INTEGER REFERENCES stage(id),    -- innermost open stage of the thread; NULL if none
+  gpu_index   INTEGER,           -- GPU device index (NVML); NULL when no GPU
+  gpu_util    REAL,              -- GPU utilisation, percent; NULL when no GPU
+  gpu_mem     INTEGER            -- GPU memory used, bytes; NULL when no GPU
+);
+
+-- ---------------------------------------------------------------------------------
+-- Views: the common questions in one line.
+-- ---------------------------------------------------------------------------------
+
+-- Run time base for shares: the sum of all functions' self time in the run (= total
+-- instrumented thread time). Shares are of this, so self shares add up to 1.
+CREATE VIEW IF NOT EXISTS run_time AS
+  SELECT r.id AS run_id,
+         (SELECT COALESCE(SUM(s.self_dur), 0) FROM function_stat s WHERE s.run_id = r.id) AS thread_time,
+         r.dur AS wall_time
+  FROM run r;
+
+-- One row per function with its exact statistics and shares of the run.
+CREATE VIEW IF NOT EXISTS function_summary AS
+  SELECT f.run_id, f.id AS function_id, f.name, f.module, f.file, f.line,
+         s.calls, s.primitive_calls, s.total_dur, s.self_dur,
+         CAST(s.sum_dur AS REAL) / s.calls AS mean_dur,
+         CAST(s.self_dur AS REAL) / s.calls AS self_per_call,
+         s.min_dur, s.max_dur,
+         CASE WHEN s.calls > 1
+              THEN (s.sum_sq_dur - CAST(s.sum_dur AS REAL) * s.sum_dur / s.calls) / (s.calls - 1)
+         END AS var_dur,
+         CAST(s.self_dur AS REAL) / NULLIF(t.thread_time, 0) AS self_share,
+         CAST(s.total_dur AS REAL) / NULLIF(t.thread_time, 0) AS total_share
+  FROM function f
+  JOIN function_stat s ON s.function_id = f.id
+  JOIN run_time t ON t.run_id = f.run_id;
+
+-- Amdahl view of self time: removing a function entirely caps the speedup at
+-- 1/(1 - p); making it 2x faster gives 1/((1 - p) + p/2).
+CREATE VIEW IF NOT EXISTS hotspot AS
+  SELECT run_id, function_id, name, file, line, calls, self_dur, self_share,
+         1.0 / (1.0 - MIN(self_share, 0.999999999)) AS max_speedup,
+         1.0 / ((1.0 - self_share) + self_share / 2.0) AS speedup_2x,
+         self_dur / 2 AS saved_2x_dur
+  FROM function_summary
+  ORDER BY run_id, self_dur DESC;
+
+-- Call paths with the function name and the full path as text (root;...;leaf).
+CREATE VIEW IF NOT EXISTS callpath_summary AS
+  WITH RECURSIVE p(id, path) AS (
+    SELECT c.id, f.name FROM callpath c JOIN function f ON f.id = c.function_id
+    WHERE c.parent_id IS NULL
+    UNION ALL
+    SELECT c.id, p.path || ';' || f.name
+    FROM callpath c JOIN p ON c.parent_id = p.id JOIN function f ON f.id = c.function_id
+  )
+  SELECT c.run_id, c.id AS callpath_id, c.parent_id, c.depth, f.name, p.path,
+         c.calls, c.total_dur, c.self_dur, c.min_dur, c.max_dur
+  FROM callpath c JOIN function f ON f.id = c.function_id JOIN p ON p.id = c.id;
+
+-- Stage spans with derived figures: pass ratio, throughput and CPU utilisation.
+CREATE VIEW IF NOT EXISTS stage_summary AS
+  SELECT s.run_id, s.name, COUNT(*) AS spans, SUM(s.dur) AS total_dur,
+         SUM(s.records_in) AS records_in, SUM(s.records_out) AS records_out,
+         CAST(SUM(s.records_out) AS REAL) / NULLIF(SUM(s.records_in), 0) AS pass_ratio,
+         SUM(s.records_in) * 1e9 / NULLIF(SUM(s.dur), 0) AS throughput_in_per_s,
+         SUM(s.cpu_ns) AS cpu_ns,
+         CAST(SUM(s.cpu_ns) AS REAL) / NULLIF(SUM(s.dur), 0) AS cpu_util,
+         SUM(s.rss_end - s.rss_begin) AS rss_growth
+  FROM stage s
+  GROUP BY s.run_id, s.name;
