@@ -19,9 +19,9 @@ SHELL   := /bin/bash
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion
 OPT     ?= -O2 -g
-CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -I libcollect -I common -I tools/lib \
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 $(OPT) $(WARN) -fPIC -I libcollect -I common -I tools/lib \
                  -I $(B)/gen $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson) $(EXTRA_CFLAGS)
-LIBS_COLLECT  := -lsqlite3 -lyaml -lpcre2-8 -ldw -lelf -lpthread -ldl -lm
+LIBS_COLLECT  := -lsqlite3 -lcjson -lyaml -lpcre2-8 -ldw -lelf -lpthread -ldl -lm
 LIBS_TOOLS    := -lsqlite3 -lcjson -lyaml -lpcre2-8 -lm $(EXTRA_LDFLAGS)
 INSTR         := -finstrument-functions -O1 -g -fno-inline -fno-ipa-cp -fno-optimize-sibling-calls \
                  -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I libcollect $(EXTRA_CFLAGS)
@@ -91,6 +91,11 @@ $(TOOLLIB): $(TOOLLIB_OBJ) $(COMMON_OBJ)
 $(B)/bin/%: tools/%.c $(TOOLLIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -MMD -MP -DPSCOPE_LIBDIR='"$(abspath $(B)/lib)"' -o $@ $< $(TOOLLIB) $(LIBS_TOOLS) -lelf
+
+# pscope-run needs nothing of the analysis library.
+$(B)/bin/pscope-run: tools/pscope-run.c libcollect/pscope.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -DPSCOPE_LIBDIR='"$(abspath $(B)/lib)"' -o $@ $< -lsqlite3 -lelf
 
 $(SQLEXT): $(wildcard tools/sqlext/*.c) $(TOOLLIB)
 	@mkdir -p $(@D)
