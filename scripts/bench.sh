@@ -45,6 +45,7 @@ SAMPLER_ON=${BENCH_SAMPLER_ON:-10ms}
 SAMPLER_OFF=${BENCH_SAMPLER_OFF:-0}
 CC=${CC:-cc}
 T_START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -154,7 +155,7 @@ done
 HAVE_LINKED=0
 if [ $HAVE_LIB = 1 ]; then
   HAVE_LINKED=1
-  for p in fib calls; do
+  for p in fib calls idle; do
     build "$BB/$p-linked" "${INSTR_CFLAGS[@]}" "bench/$p.c" "${LINK_PSCOPE[@]}" ||
       { HAVE_LINKED=0; note "linking bench/$p.c with -lpscope failed: $(head -c 300 "$WORK/log/build.$p-linked.err")"; }
   done
@@ -295,24 +296,45 @@ setup() {
       ENVV=("PSCOPE_OUTPUT=$OUTPATH")
       CMD=("$linked" "${args[@]}") ;;
     unlimited)
-      [ $HAVE_RUN = 1 ] || return 1
       OUTPATH=$WORK/out/$g.unlimited.$slot.db OUTKIND=db
-      ENVV=("PSCOPE_MAX_CALLS=0")
-      CMD=("$PSCOPE_RUN" -o "$OUTPATH" -- "$bin" "${args[@]}") ;;
+      pscope_cmd "$bin" "$linked" PSCOPE_MAX_CALLS=0 -- "${args[@]}" || return 1 ;;
     uftrace)
       [ $HAVE_UFTRACE = 1 ] || return 1
       OUTPATH=$WORK/out/$g.uftrace.$slot OUTKIND=uftrace
       CMD=(uftrace record -d "$OUTPATH" "$bin" "${args[@]}") ;;
     sampler_on | sampler_off)
-      [ $HAVE_RUN = 1 ] || return 1
       OUTPATH=$WORK/out/$g.$v.db OUTKIND=db
-      if [ "$v" = sampler_on ]; then ENVV=("$SAMPLER_ENV=$SAMPLER_ON"); else ENVV=("$SAMPLER_ENV=$SAMPLER_OFF"); fi
       EXTRA_SQL="SELECT count(*) FROM resource_sample WHERE run_id = (SELECT max(id) FROM run)"
-      CMD=("$PSCOPE_RUN" -o "$OUTPATH" -- "$bin" "${args[@]}") ;;
+      local val=$SAMPLER_OFF
+      [ "$v" = sampler_on ] && val=$SAMPLER_ON
+      pscope_cmd "$bin" "$linked" "$SAMPLER_ENV=$val" -- "${args[@]}" || return 1 ;;
     *) return 1 ;;
   esac
   return 0
 }
+
+# pscope_cmd BIN LINKED [NAME=VALUE...] -- ARGS...: set CMD/ENVV to profile into OUTPATH
+# with the given collector settings: through pscope-run when it exists, else by running
+# the -lpscope build LINKED with PSCOPE_OUTPUT. Returns 1 when neither is possible.
+pscope_cmd() {
+  local bin=$1 linked=$2
+  shift 2
+  ENVV=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do ENVV+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  if [ $HAVE_RUN = 1 ]; then
+    CMD=("$PSCOPE_RUN" -o "$OUTPATH" -- "$bin" "$@")
+  elif [ -n "$linked" ]; then
+    ENVV+=("PSCOPE_OUTPUT=$OUTPATH")
+    CMD=("$linked" "$@")
+  else
+    return 1
+  fi
+  return 0
+}
+
+# dflt GROUP: the default-budget variant measured for GROUP (run, else linked).
+dflt() { if [ -s "$WORK/res/$1.run" ]; then echo run; else echo linked; fi; }
 
 # measure GROUP VARIANT...: a warm-up round then RUNS rounds, variants interleaved.
 measure() {
@@ -377,7 +399,7 @@ REPORT=$WORK/report.md
 out() { printf '%s\n' "$*" >>"$REPORT"; }
 
 declare -A VAR_TITLE=([base]="baseline (glibc no-op hooks)" [run]="pscope-run (LD_PRELOAD)"
-  [linked]="linked -lpscope" [uftrace]="uftrace record" [unlimited]="pscope-run, max_calls 0"
+  [linked]="linked -lpscope" [uftrace]="uftrace record" [unlimited]="unlimited (max_calls 0)"
   [sampler_on]="sampler $SAMPLER_ON" [sampler_off]="sampler off")
 # availability text for a variant that produced no successful run
 na_text() {
@@ -489,8 +511,8 @@ for g in "${PROGRAMS[@]}"; do
   all="n/a"
   [ "$stored" != NA ] && [ "$seen" != NA ] && { if [ "$stored" = "$seen" ]; then all=yes; else all="no ($seen seen)"; fi; }
   rate=$(calc rate "$stored" "$m")
-  dm=$(med "$WORK/res/$g.run" $C_WALL)
-  ds=$(med "$WORK/res/$g.run" $C_STORED)
+  dm=$(med "$WORK/res/$g.$(dflt "$g")" $C_WALL)
+  ds=$(med "$WORK/res/$g.$(dflt "$g")" $C_STORED)
   per=$(calc percall "$m" "$dm" "$(calc sub "$stored" "$ds")")
   out "| ${PROG_TITLE[$g]} | $(fmt_num "$stored" 0) | $all | $(fmt_time "$m") | $(fmt_num "$(calc div "$rate" 1e6)" 2) M | $(fmt_time "$per") | ≥ 2 M | $(verdict "$rate" ge 2000000) |"
 done
@@ -528,7 +550,8 @@ add_ana() {
   ANA_CMD[$key]=$(printf '%s\x1f' "$@")
   ANA_OK[$key]=$okstat
 }
-DBA=$WORK/out/fib.run.0.db DBB=$WORK/out/fib.run.1.db
+DV=$(dflt fib)
+DBA=$WORK/out/fib.$DV.0.db DBB=$WORK/out/fib.$DV.1.db
 DBU=$WORK/out/fib.unlimited.0.db
 UFA=$WORK/out/fib.uftrace.0 UFB=$WORK/out/fib.uftrace.1
 HAVE_DBS=0
@@ -559,8 +582,8 @@ fi
 
 out "## 6. Analysis on the fib($FIB_N) data, next to uftrace"
 out ""
-out "pscope tools read the default-budget database of one \`pscope-run\` of fib; \`diff\` compares"
-out "two such runs. uftrace reads the \`uftrace record\` data of the same program. Output goes"
+out "pscope tools read the default-budget database of one run of fib (${VAR_TITLE[$DV]}); \`diff\`"
+out "compares two such runs. uftrace reads the \`uftrace record\` data of the same program. Output goes"
 out "to /dev/null (the tools format everything as they would for a terminal pipe)."
 out ""
 out "| task | pscope | median | min – max | target | result | uftrace | median | pscope / uftrace |"
@@ -646,8 +669,9 @@ else
   out ""
 fi
 
-if [ $HAVE_RUN = 1 ]; then
+if [ $HAVE_RUN = 1 ] || [ $HAVE_LINKED = 1 ]; then
   PROG_BIN[idle]=$BB/idle
+  [ $HAVE_LINKED = 1 ] && PROG_LINKED[idle]=$BB/idle-linked
   PROG_ARGS_STR[idle]=2000
   measure idle sampler_on sampler_off
   won=$(med "$WORK/res/idle.sampler_on" $C_WALL)
@@ -657,7 +681,8 @@ if [ $HAVE_RUN = 1 ]; then
   samples_off=$(med "$WORK/res/idle.sampler_off" $C_EXTRA)
   pct=$(calc div "$(calc sub "$con" "$coff")" "$(calc div "$won" 100000)")  # µs / (ns/1e5) = % of a core
   per=$(calc div "$(calc sub "$con" "$coff")" "$samples")
-  out "Sampler: \`bench/idle 2000\` (sleeps 2 s in 10 ms naps) under pscope-run with"
+  if [ "$samples" = NA ] || [ "$samples" = 0 ]; then pct=NA per=NA; fi
+  out "Sampler: \`bench/idle 2000\` (sleeps 2 s in 10 ms naps) profiled ($(setup idle sampler_on 0 && show "${CMD[0]##*/}")) with"
   out "\`$SAMPLER_ENV=$SAMPLER_ON\` versus \`$SAMPLER_ENV=$SAMPLER_OFF\`; cost = difference of median CPU"
   out "(user + sys) over the wall time."
   out ""
@@ -674,7 +699,7 @@ if [ $HAVE_RUN = 1 ]; then
   fi
   out ""
 else
-  out "Sampler CPU cost: not available (pscope-run / collector not built yet)."
+  out "Sampler CPU cost: not available (collector not built yet)."
   out ""
 fi
 
@@ -682,18 +707,25 @@ fi
 
 PERF_SECTION=$WORK/perf.md
 : >"$PERF_SECTION"
-if [ "${BENCH_PERF:-1}" != 0 ] && have perf && [ $HAVE_RUN = 1 ]; then
-  for v in run unlimited; do
+if [ "${BENCH_PERF:-1}" != 0 ] && have perf && { [ $HAVE_RUN = 1 ] || [ $HAVE_LINKED = 1 ]; }; then
+  for v in "$(dflt fib)" unlimited; do
     setup fib "$v" 0 || continue
     log "perf profile: fib $v"
     pd=$WORK/out/perf.$v.data
+    rm -f "$OUTPATH" "$OUTPATH-wal" "$OUTPATH-shm"
     record_cmd "perf.$v" env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}"
     if (cd "$WORK/cwd" && env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}" >/dev/null 2>"$WORK/log/perf.$v.err"); then
       {
-        echo "Top of \`perf report --no-children --sort comm,dso,sym\` for fib under ${VAR_TITLE[$v]} (% of samples, all threads):"
+        echo "fib under ${VAR_TITLE[$v]}: \`perf record -F 2000\`, then \`perf report --no-children\`"
+        echo "by thread (\`--sort pid\`) and by thread and symbol (\`--sort pid,dso,sym\`), % of all samples."
+        echo "Of the program's threads the main thread (where the hot path runs) has the lowest id; the"
+        echo "collector's writer and sampler threads are created later. A pscope-run parent process, if"
+        echo "it stays around, shows up with its own smaller id."
         echo ""
         echo '```'
-        perf report -i "$pd" --stdio --no-children --sort comm,dso,sym -q --percent-limit 1.5 2>/dev/null |
+        perf report -i "$pd" --stdio --no-children --sort pid -q 2>/dev/null | grep -v '^$' | head -n 6
+        echo ""
+        perf report -i "$pd" --stdio --no-children --sort pid,dso,sym -q --percent-limit 1.5 2>/dev/null |
           grep -v '^$' | head -n 16 | cut -c1-110
         echo '```'
         echo ""
@@ -726,6 +758,8 @@ TMP_OUT=$OUT.tmp.$$
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $commit; harness run time $((T_END - T_START)) s"
   echo "- Machine: $cpu_model, $(nproc) cores$([ -n "$hyper" ] && echo " ($hyper guest)"), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
   echo "- Clocksource: $clocksrc; TSC flags: ${tscflags:-none}"
+  echo "- Load average (1/5/15 min) at start: ${LOAD_START:-unknown}; at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+  echo "  (other work on the machine widens the min – max ranges; compare medians)"
   echo "- Compiler: $("$CC" --version | head -n 1); uftrace: $uf_ver; sqlite3: $sq_ver"
   echo "- Method: per program one warm-up round, then $RUNS rounds with the variants interleaved;"
   echo "  median and min – max of the rounds. Build dir: \`$(show "$BDIR")\`."
