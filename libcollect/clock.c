@@ -2,7 +2,7 @@
  * CPU's TSC is constant and nonstop and the kernel itself trusts it as clocksource
  * (measured here: rdtsc ~11 ns vs clock_gettime ~26 ns); otherwise CLOCK_MONOTONIC ns.
  * The writer converts ticks to ns with a rate calibrated against CLOCK_MONOTONIC over
- * at least the first 20 ms of the run (or the whole run if shorter), taken on the writer
+ * at least the first 2 ms of the run (or the whole run if shorter), taken on the writer
  * thread so the program is never delayed. Timestamps are converted before any
  * subtraction, so self times add up exactly to inclusive times. */
 #include "internal.h"

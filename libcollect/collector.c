@@ -229,6 +229,7 @@ PSC_NOINSTR static int stop_locked(void)
 {
     if (!psc_state.writer_running)
         return -1;
+    psc_hooks_publish();
     atomic_store(&psc_state.stop_requested, 1);
     atomic_store_explicit(&psc_state.active, 0, memory_order_release);
     psc_writer_wake();
@@ -289,6 +290,7 @@ PSC_API int pscope_flush(void)
 {
     if (!atomic_load(&psc_state.active))
         return -1;
+    psc_hooks_publish();
     uint64_t want = atomic_fetch_add(&psc_state.flush_req, 1) + 1;
     psc_writer_wake();
     for (int i = 0; i < 2000; i++) {

@@ -36,8 +36,8 @@ typedef struct psc_record {
     uint64_t tick;      /* raw clock value (TSC ticks, or CLOCK_MONOTONIC ns) */
 } psc_record;
 
-#define PSC_RING_BITS 14u
-#define PSC_RING_CAP (1u << PSC_RING_BITS) /* records per thread ring: 256 KiB */
+#define PSC_RING_BITS 16u
+#define PSC_RING_CAP (1u << PSC_RING_BITS) /* records per thread ring: 1 MiB, touched lazily */
 #define PSC_RING_MASK (PSC_RING_CAP - 1u)
 
 struct psc_wthread; /* writer-side per-thread state (writer.c) */
@@ -137,6 +137,8 @@ PSC_NOINSTR void psc_hooks_after_fork_child(void);
 /* hooks.c: ring of the calling thread for the current generation, registering it if
  * needed; NULL when not active or out of memory. Not for the hot path. */
 PSC_NOINSTR psc_ring *psc_thread_ring(void);
+/* hooks.c: make the calling thread's recorded events visible to the writer now. */
+PSC_NOINSTR void psc_hooks_publish(void);
 /* hooks.c: mark the calling thread as internal (writer, sampler): its events are ignored. */
 PSC_NOINSTR void psc_hooks_ignore_thread(void);
 

@@ -46,6 +46,8 @@ typedef struct wfunc {
 } wfunc;
 
 typedef struct wcp {
+    uint64_t cache_addr;    /* last child looked up from this node ... */
+    uint32_t cache_val;     /* ... and its cp_child() result */
     uint32_t parent;        /* 0 = root (index 0 is a sentinel) */
     uint32_t func;
     uint32_t depth;
@@ -292,7 +294,17 @@ PSC_NOINSTR static void on_enter(struct psc_wthread *t, uint64_t addr, uint64_t 
         owner = top->excluded ? top->owner : (int32_t)(t->depth - 1);
         parent_cp = top->cp;
     }
-    uint32_t v = cp_child(parent_cp, addr);
+    /* Most calls repeat the previous child of the same node: one compare, no hash. */
+    wcp *pc = &W.cps[parent_cp];
+    uint32_t v;
+    if (pc->cache_addr == addr) {
+        v = pc->cache_val;
+    } else {
+        v = cp_child(parent_cp, addr);
+        pc = &W.cps[parent_cp]; /* cp_child may have moved the array */
+        pc->cache_addr = addr;
+        pc->cache_val = v;
+    }
     if (t->depth == t->cap)
         t->frames = grow(t->frames, sizeof *t->frames, &t->cap, t->depth + 1);
     wframe *f = &t->frames[t->depth++];
@@ -847,23 +859,24 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     compile_patterns(psc_state.cfg.include, psc_state.cfg.n_include, &W.inc, &W.ninc);
     compile_patterns(psc_state.cfg.exclude, psc_state.cfg.n_exclude, &W.exc, &W.nexc);
 
-    /* Calibrate the TSC over the first 20 ms (events wait in the rings meanwhile), or
+    /* Calibrate the TSC over the first 2 ms (events wait in the rings meanwhile), or
      * over whatever the run lasted if it stops sooner. */
     while (psc_state.clock.ns_per_tick == 0) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         uint64_t el = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - psc_state.clock.mono0;
-        if (el >= 20000000ull || atomic_load(&psc_state.stop_requested) ||
+        if (el >= 2000000ull || atomic_load(&psc_state.stop_requested) ||
             atomic_load(&psc_state.flush_req) != atomic_load(&psc_state.flush_done)) {
             psc_clock_calibrate(&psc_state.clock, 1);
             break;
         }
-        struct timespec ts = {0, 1000000};
+        struct timespec ts = {0, 200000};
         nanosleep(&ts, NULL);
     }
 
     uint64_t flush_every = psc_state.cfg.flush_interval_ns;
     uint64_t last_flush = psc_now_ns(&psc_state.clock);
+    unsigned idle_rounds = 0;
     for (;;) {
         int stopping = atomic_load_explicit(&psc_state.stop_requested, memory_order_acquire);
         uint64_t flush_seq = atomic_load_explicit(&psc_state.flush_req, memory_order_acquire);
@@ -877,7 +890,13 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
             last_flush = psc_now_ns(&psc_state.clock);
             atomic_store(&psc_state.flush_done, flush_seq);
         }
-        if (n == 0) {
+        /* Sleep briefly while threads are busy (a ring holds about 1-2 ms of a
+         * call-heavy thread), longer once everything has been quiet for a while. */
+        idle_rounds = n ? 0 : idle_rounds + 1;
+        if (n == 0 && idle_rounds < 100) {
+            struct timespec ts = {0, 20000};
+            nanosleep(&ts, NULL);
+        } else if (n == 0) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 2000000;

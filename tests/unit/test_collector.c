@@ -1,0 +1,594 @@
+/* tests/unit/test_collector.c: CUnit tests of libcollect and pscope-run, end to end.
+ *
+ * Each test runs one of the instrumented programs of tests/progs (built by `make test`)
+ * under the collector — preloaded, linked, or through pscope-run — in a fresh temporary
+ * directory, then checks the database with SQL against the exact figures documented in
+ * each program's header comment. Programs are started with posix_spawn and an explicit
+ * environment (no shell).
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PSCOPE_BUILD_DIR
+#define PSCOPE_BUILD_DIR "build"
+#endif
+
+extern char **environ;
+
+static char tmpdir[256];
+static char out_path[512], err_path[512];
+
+/* Fresh temporary directory for one test; the working directory of spawned programs. */
+static void new_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pscope-test-XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+    snprintf(out_path, sizeof out_path, "%s/stdout.txt", tmpdir);
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", tmpdir);
+}
+
+static char *path_in_tmp(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+static const char *prog(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/tests/progs/%s", PSCOPE_BUILD_DIR, name);
+    return buf[k];
+}
+
+/* Run argv with the current environment minus PSCOPE_* / LD_PRELOAD plus `extra`
+ * (NULL-terminated "K=V" list), cwd = cwd, stdout/stderr to files in tmpdir.
+ * Returns the exit status, 128+signal when killed, -1 on spawn failure. */
+static int run_env(const char *cwd, char *const argv[], const char *const extra[])
+{
+    char *envp[512];
+    size_t n = 0;
+    for (char **e = environ; *e && n < 400; e++)
+        if (strncmp(*e, "PSCOPE_", 7) != 0 && strncmp(*e, "LD_PRELOAD=", 11) != 0)
+            envp[n++] = *e;
+    for (size_t i = 0; extra && extra[i] && n < 510; i++)
+        envp[n++] = (char *)extra[i];
+    envp[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd ? cwd : tmpdir);
+    char abs_prog[1024];
+    if (argv[0][0] != '/' && strchr(argv[0], '/')) {
+        char here[512];
+        CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(here, sizeof here));
+        snprintf(abs_prog, sizeof abs_prog, "%s/%s", here, argv[0]);
+    } else {
+        snprintf(abs_prog, sizeof abs_prog, "%s", argv[0]);
+    }
+    pid_t pid;
+    int rc = posix_spawn(&pid, abs_prog, &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -1;
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+static int count_lines_with(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static sqlite3 *open_db(const char *path)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+/* First column of the first row of a printf-formatted query, as int64; -999 if none. */
+static long long q(sqlite3 *db, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st;
+    long long v = -999;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bad test query: %s: %s\n", sql, sqlite3_errmsg(db));
+        return -999;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* First column of the first row as text (static buffer), "" if none. */
+static const char *qtext(sqlite3 *db, const char *sql)
+{
+    static char buf[256];
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return buf;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static long long calls_of(sqlite3 *db, long long run, const char *fn)
+{
+    return q(db, "SELECT s.calls FROM function f JOIN function_stat s ON s.function_id=f.id"
+                 " WHERE f.run_id=%lld AND f.name='%s'", run, fn);
+}
+
+static const char *preload_env(void)
+{
+    static char buf[600];
+    snprintf(buf, sizeof buf, "LD_PRELOAD=%s/lib/libpscope.so", PSCOPE_BUILD_DIR);
+    return buf;
+}
+
+/* Run tests/progs/NAME (preloaded or -linked) writing t.db; returns the open db. */
+static sqlite3 *profile(const char *name, int linked, const char *extra_env)
+{
+    char exe[64];
+    snprintf(exe, sizeof exe, "%s%s", name, linked ? "-linked" : "");
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", linked ? "PSCOPE_DUMMY=1" : preload_env(), extra_env, NULL};
+    char *argv[] = {(char *)prog(exe), NULL};
+    int rc = run_env(NULL, argv, env);
+    CU_ASSERT_EQUAL(rc, 0);
+    return open_db(path_in_tmp("t.db"));
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+static void test_chain_tree(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("chain", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_seen FROM run"), 4);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "main"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "a"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "b"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 1);
+    /* the tree main -> a -> b -> c */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath_summary WHERE path='main;a;b;c' AND depth=3 AND calls=1"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 1);
+    /* inclusive = self + callees, exactly */
+    CU_ASSERT_EQUAL(q(db, "SELECT (SELECT total_dur FROM callpath_summary WHERE path='main;a')"
+                          " - (SELECT self_dur FROM callpath_summary WHERE path='main;a')"
+                          " - (SELECT total_dur FROM callpath_summary WHERE path='main;a;b')"), 0);
+    /* symbols: file and line from DWARF, module is the executable */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function WHERE name='c' AND file LIKE '%%chain.c'"
+                          " AND line > 0 AND module LIKE '%%/chain'"), 1);
+    /* histogram holds every call */
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_hist"), 4);
+    sqlite3_close(db);
+}
+
+static void test_foo_loop(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("foo_loop", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "foo"), 2);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "loop"), 6);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='main;foo;loop'"), 6);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='main;foo'"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM call"), 9);
+    sqlite3_close(db);
+}
+
+static void test_fib_recursion(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("fib", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "fib"), 41);
+    CU_ASSERT_EQUAL(q(db, "SELECT primitive_calls FROM function_summary WHERE name='fib'"), 1);
+    /* recursion counted once: inclusive time of fib equals the sum of its self time */
+    CU_ASSERT_EQUAL(q(db, "SELECT total_dur - self_dur FROM function_summary WHERE name='fib'"), 0);
+    CU_ASSERT(q(db, "SELECT total_dur FROM function_summary WHERE name='fib'") > 0);
+    /* ... and equals the outermost fib call path's inclusive time */
+    CU_ASSERT_EQUAL(q(db, "SELECT s.total_dur - c.total_dur FROM function_summary s, callpath_summary c"
+                          " WHERE s.name='fib' AND c.path='main;fib'"), 0);
+    /* deepest path: main + 7 fib frames */
+    CU_ASSERT_EQUAL(q(db, "SELECT max(depth) FROM callpath"), 7);
+    CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 8);
+    /* sum of per-call durations covers the recursive calls too */
+    CU_ASSERT(q(db, "SELECT sum_dur FROM function_stat s JOIN function f ON f.id=s.function_id WHERE f.name='fib'") >
+              q(db, "SELECT total_dur FROM function_summary WHERE name='fib'"));
+    sqlite3_close(db);
+}
+
+static void test_threads(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("threads4", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "foo"), 4);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "a"), 4);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "b"), 4);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 5);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread WHERE is_main=1"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread WHERE name LIKE 'worker-%%' AND calls=4"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='foo;a;b;c'"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(calls) FROM thread_stat t JOIN function f ON f.id=t.function_id WHERE f.name='c'"), 4);
+    sqlite3_close(db);
+}
+
+static void test_fork_child_run(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("forker", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 2);
+    long long parent = q(db, "SELECT id FROM run WHERE parent_run_id IS NULL");
+    long long child = q(db, "SELECT id FROM run WHERE parent_run_id = %lld", parent);
+    CU_ASSERT(parent > 0);
+    CU_ASSERT(child > 0);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "work"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "parent_work"), 2);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "child_work"), -999);
+    CU_ASSERT_EQUAL(calls_of(db, child, "child_work"), 3);
+    CU_ASSERT_EQUAL(calls_of(db, child, "parent_work"), -999);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE complete=1"), 2);
+    CU_ASSERT(q(db, "SELECT pid FROM run WHERE id=%lld", child) != q(db, "SELECT pid FROM run WHERE id=%lld", parent));
+    sqlite3_close(db);
+}
+
+static void test_exclusion(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("excluded", 0, "PSCOPE_EXCLUDE=helper_excluded");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function WHERE name='helper_excluded'"), 0);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "inner"), 3);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "outer"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='main;outer;inner'"), 3);
+    /* the helper spins 2 ms: that time is outer's self time now */
+    CU_ASSERT(q(db, "SELECT self_dur FROM function_summary WHERE name='outer'") >= 2000000);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_seen FROM run"), 5);
+    CU_ASSERT_EQUAL(q(db, "SELECT unmatched_exits FROM run"), 0);
+    /* self times still add up to main's inclusive time exactly */
+    CU_ASSERT_EQUAL(q(db, "SELECT (SELECT sum(self_dur) FROM callpath) - (SELECT total_dur FROM callpath_summary WHERE path='main')"), 0);
+    sqlite3_close(db);
+
+    /* without the exclusion the spin is the helper's own */
+    new_tmpdir();
+    db = profile("excluded", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "helper_excluded"), 1);
+    CU_ASSERT(q(db, "SELECT self_dur FROM function_summary WHERE name='helper_excluded'") >= 2000000);
+    CU_ASSERT(q(db, "SELECT self_dur FROM function_summary WHERE name='outer'") < 2000000);
+    sqlite3_close(db);
+}
+
+static void test_include_pattern(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("chain", 0, "PSCOPE_INCLUDE=^(main|c)$");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='main;c'"), 1);
+    sqlite3_close(db);
+}
+
+static void test_linked_equals_preload(void)
+{
+    const char *progs[] = {"chain", "foo_loop", "fib", "threads4"};
+    for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+        long long seen[2], paths[2], threads[2];
+        for (int linked = 0; linked < 2; linked++) {
+            new_tmpdir();
+            sqlite3 *db = profile(progs[i], linked, NULL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+            seen[linked] = q(db, "SELECT calls_seen FROM run");
+            paths[linked] = q(db, "SELECT count(*) || sum(calls) FROM callpath");
+            threads[linked] = q(db, "SELECT count(*) FROM thread");
+            sqlite3_close(db);
+        }
+        CU_ASSERT(seen[0] > 0);
+        CU_ASSERT_EQUAL(seen[0], seen[1]);
+        CU_ASSERT_EQUAL(paths[0], paths[1]);
+        CU_ASSERT_EQUAL(threads[0], threads[1]);
+    }
+}
+
+static void test_budget(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("fib", 0, "PSCOPE_MAX_CALLS=10");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_seen FROM run"), 42);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_stored FROM run"), 10);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM call"), 10);
+    /* aggregates stay exact */
+    CU_ASSERT_EQUAL(calls_of(db, 1, "fib"), 41);
+    sqlite3_close(db);
+
+    new_tmpdir();
+    db = profile("fib", 0, "PSCOPE_MAX_CALLS=0");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_stored FROM run"), 42);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM call"), 42);
+    /* every stored parent id refers to a stored call; only main has none */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM call c WHERE parent_id IS NOT NULL AND NOT EXISTS"
+                          " (SELECT 1 FROM call p WHERE p.id=c.parent_id)"), 0);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM call WHERE parent_id IS NULL"), 1);
+    /* raw rows agree with the aggregates */
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(dur) FROM call WHERE function_id=(SELECT id FROM function WHERE name='fib')"),
+                    q(db, "SELECT sum_dur FROM function_stat WHERE function_id=(SELECT id FROM function WHERE name='fib')"));
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(self_dur) FROM call"), q(db, "SELECT sum(self_dur) FROM function_stat"));
+    sqlite3_close(db);
+
+    /* min_duration keeps only long calls as rows */
+    new_tmpdir();
+    db = profile("excluded", 0, "PSCOPE_MIN_DURATION=1ms");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM call"), 3); /* main, outer, helper_excluded */
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_seen FROM run"), 6);
+    sqlite3_close(db);
+}
+
+static void test_two_runs_append(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("chain", 0, "PSCOPE_LABEL=first");
+    sqlite3_close(db);
+    db = profile("foo_loop", 0, "PSCOPE_LABEL=second");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT id FROM run WHERE label='second'"), 2);
+    CU_ASSERT_EQUAL(calls_of(db, 2, "loop"), 6);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 1);
+    /* ids stay unique across runs */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(DISTINCT run_id) FROM function WHERE name='main'"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT min(id) >> 40 FROM call WHERE run_id=2"), 2);
+    sqlite3_close(db);
+}
+
+static void test_bad_outputs(void)
+{
+    /* unwritable path: warning, profiling off, exit status unchanged */
+    new_tmpdir();
+    const char *env1[] = {"PSCOPE_OUTPUT=/nonexistent-dir/x.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("chain"), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env1), 0);
+    char *err = slurp(err_path);
+    CU_ASSERT_EQUAL(count_lines_with(err, "pscope: "), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent-dir/x.db"));
+    free(err);
+
+    /* a file that is not a database stays byte-identical */
+    new_tmpdir();
+    FILE *f = fopen(path_in_tmp("t.db"), "w");
+    fputs("not a database, keep me\n", f);
+    fclose(f);
+    const char *env2[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env2), 0);
+    char *content = slurp(path_in_tmp("t.db"));
+    CU_ASSERT_STRING_EQUAL(content, "not a database, keep me\n");
+    free(content);
+    err = slurp(err_path);
+    CU_ASSERT_EQUAL(count_lines_with(err, "pscope: "), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a pscope database"));
+    free(err);
+
+    /* a newer schema is refused and left alone */
+    new_tmpdir();
+    sqlite3 *db;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(path_in_tmp("t.db"), &db), SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE run(id INTEGER PRIMARY KEY); PRAGMA user_version=99;", NULL, NULL, NULL);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env2), 0);
+    err = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "newer"));
+    free(err);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_EQUAL(q(db, "PRAGMA user_version"), 99);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM sqlite_master"), 1);
+    sqlite3_close(db);
+
+    /* bad regex: offset reported, profiling off, no database created */
+    new_tmpdir();
+    const char *env3[] = {"PSCOPE_OUTPUT=t.db", "PSCOPE_EXCLUDE=foo(bar", preload_env(), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env3), 0);
+    err = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "offset 7"));
+    free(err);
+    CU_ASSERT_NOT_EQUAL(access(path_in_tmp("t.db"), F_OK), 0);
+}
+
+static void test_config_file(void)
+{
+    new_tmpdir();
+    FILE *f = fopen(path_in_tmp(".pscope.yaml"), "w");
+    fputs("enabled: true\noutput: cfg.db\nlabel: from-config\nmax_calls: 3\ncolour: blue\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(mkdir(path_in_tmp("sub"), 0755), 0);
+    char *argv[] = {(char *)prog("foo_loop"), NULL};
+    const char *env[] = {preload_env(), NULL};
+    CU_ASSERT_EQUAL(run_env(path_in_tmp("sub"), argv, env), 0);
+    char *err = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ".pscope.yaml:5: unknown key 'colour'"));
+    free(err);
+    /* output is relative to the working directory (sub/) */
+    sqlite3 *db = open_db(path_in_tmp("sub/cfg.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE label='from-config' AND calls_stored=3 AND calls_seen=9"), 1);
+    sqlite3_close(db);
+
+    /* the environment overrides the file */
+    const char *env2[] = {preload_env(), "PSCOPE_LABEL=from-env", NULL};
+    CU_ASSERT_EQUAL(run_env(path_in_tmp("sub"), argv, env2), 0);
+    db = open_db(path_in_tmp("sub/cfg.db"));
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE label='from-env'"), 1);
+    sqlite3_close(db);
+
+    /* a bad value: warning naming file, line and key; the program runs on */
+    f = fopen(path_in_tmp(".pscope.yaml"), "w");
+    fputs("enabled: true\nmax_calls: lots\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(run_env(path_in_tmp("sub"), argv, env), 0);
+    err = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ".pscope.yaml:2: max_calls"));
+    free(err);
+}
+
+static void test_pscope_run(void)
+{
+    new_tmpdir();
+    char run_bin[512];
+    snprintf(run_bin, sizeof run_bin, "%s/bin/pscope-run", PSCOPE_BUILD_DIR);
+    char *argv[] = {run_bin, "-o", "r.db", "--label", "L", "--scale", "8", "--", (char *)prog("fib"), "8", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, NULL), 0);
+    char *err = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "pscope-run: run 1: 42 calls seen, 42 stored"));
+    free(err);
+    char *out = slurp(out_path);
+    CU_ASSERT_STRING_EQUAL(out, "fib(8) = 21\n");
+    free(out);
+    sqlite3 *db = open_db(path_in_tmp("r.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE label='L' AND scale=8 AND complete=1"), 1);
+    sqlite3_close(db);
+
+    /* exit status passes through; a signal death becomes 128+N */
+    char *argv2[] = {run_bin, "-o", "r.db", (char *)prog("rate"), "5", "exit", "3", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv2, NULL), 3);
+    char *argv3[] = {run_bin, "-o", "r.db", (char *)prog("rate"), "5", "abort", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv3, NULL), 128 + 6);
+
+    /* uninstrumented program: warning, still runs */
+    char *argv4[] = {run_bin, "-o", "r.db", "/bin/true", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv4, NULL), 0);
+    err = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not built with -finstrument-functions"));
+    free(err);
+
+    /* usage errors */
+    char *argv5[] = {run_bin, NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv5, NULL), 2);
+    char *argv6[] = {run_bin, "--scale", "x", "/bin/true", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv6, NULL), 2);
+    char *argv7[] = {run_bin, "no-such-program-pscope", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv7, NULL), 127);
+}
+
+static void test_crash_safety(void)
+{
+    static const char *modes[] = {"segv", "abort", "_exit"};
+    for (size_t i = 0; i < 3; i++) {
+        new_tmpdir();
+        const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+        char *argv[] = {(char *)prog("rate"), "600", (char *)modes[i], NULL};
+        int rc = run_env(NULL, argv, env);
+        CU_ASSERT(rc != 0 || strcmp(modes[i], "_exit") == 0);
+        sqlite3 *db = open_db(path_in_tmp("t.db"));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+        CU_ASSERT_STRING_EQUAL(qtext(db, "PRAGMA integrity_check"), "ok");
+        CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 0);
+        long long ticks = calls_of(db, 1, "tick");
+        CU_ASSERT(ticks >= 600 - 250);
+        CU_ASSERT(ticks <= 600);
+        sqlite3_close(db);
+    }
+}
+
+static void test_stages(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("stages", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM stage"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT records_in FROM stage WHERE name='parse'"), 100);
+    CU_ASSERT_EQUAL(q(db, "SELECT records_out FROM stage WHERE name='parse'"), 60);
+    CU_ASSERT_EQUAL(q(db, "SELECT record_marks FROM stage WHERE name='parse'"), 10);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM stage_hist h JOIN stage s ON s.id=h.stage_id WHERE s.name='parse'"), 10);
+    CU_ASSERT_EQUAL(q(db, "SELECT c.parent_id = p.id FROM stage c, stage p WHERE c.name='validate' AND p.name='parse'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT records_out FROM stage WHERE name='validate'"), 54);
+    CU_ASSERT(q(db, "SELECT cpu_ns FROM stage WHERE name='validate'") >= 5000000);
+    CU_ASSERT(q(db, "SELECT dur FROM stage WHERE name='parse'") >= 60000000);
+    CU_ASSERT_EQUAL(q(db, "SELECT value FROM counter WHERE name='rows' ORDER BY id DESC LIMIT 1"), 5);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM counter WHERE name='queue_depth' AND kind='gauge'"), 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT value FROM counter WHERE name='queue_depth' ORDER BY id DESC LIMIT 1"), 30);
+    CU_ASSERT_EQUAL(q(db, "SELECT round(pass_ratio * 100) FROM stage_summary WHERE name='parse'"), 60);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("collector", NULL, NULL);
+    CU_add_test(s, "main->a->b->c tree and symbols", test_chain_tree);
+    CU_add_test(s, "foo x2, loop x6", test_foo_loop);
+    CU_add_test(s, "fib(8) recursion counted once", test_fib_recursion);
+    CU_add_test(s, "4 threads", test_threads);
+    CU_add_test(s, "fork gives the child its own run", test_fork_child_run);
+    CU_add_test(s, "excluded function folds into its caller", test_exclusion);
+    CU_add_test(s, "include pattern", test_include_pattern);
+    CU_add_test(s, "linked and preloaded give identical counts", test_linked_equals_preload);
+    CU_add_test(s, "raw-row budget and min_duration", test_budget);
+    CU_add_test(s, "runs append to one database", test_two_runs_append);
+    CU_add_test(s, "bad outputs never damage files or the program", test_bad_outputs);
+    CU_add_test(s, "config file, environment precedence, bad values", test_config_file);
+    CU_add_test(s, "pscope-run", test_pscope_run);
+    CU_add_test(s, "crash safety", test_crash_safety);
+    CU_add_test(s, "stages, counters, gauges", test_stages);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
