@@ -261,6 +261,13 @@ char *pt_func_label(const char *name, const char *file, int64_t line);
  * "2.00 s", "1234 s"); NAN as "-". Writes into buf (size >= PT_DUR_BUFSZ); returns buf. */
 char *pt_fmt_dur(double ns, char *buf, size_t size);
 
+#define PT_BYTES_BUFSZ 32
+
+/* Format a byte count: below 1 KiB as "512 B", otherwise 3 significant digits in KiB,
+ * MiB, GiB or TiB ("1.50 MiB"); negative values keep their sign; NAN as "-". Writes into
+ * buf (size >= PT_BYTES_BUFSZ); returns buf. */
+char *pt_fmt_bytes(double bytes, char *buf, size_t size);
+
 /* Type-7 percentile (linear interpolation between order statistics, numpy's default) of
  * sorted[0..n), q in [0, 1] (clamped). NAN when n == 0. */
 double pt_percentile7(const double *sorted, size_t n, double q);
@@ -280,7 +287,8 @@ typedef enum {
     PT_COL_REAL,  /* real; human: pt_table_set_decimals digits (default 3) */
     PT_COL_DUR,   /* duration in ns (real); human: pt_fmt_dur; machine: the ns number */
     PT_COL_SHARE, /* fraction 0..1; human: "12.34%"; machine: the fraction */
-    PT_COL_RATIO  /* speedup factor; human: "1.0526×" (decimals, default 4); machine: number */
+    PT_COL_RATIO, /* speedup factor; human: "1.0526×" (decimals, default 4); machine: number */
+    PT_COL_BYTES  /* byte count; human: "512 B", "1.50 MiB" (binary units); machine: number */
 } pt_coltype;
 
 /* Column flags: where the column appears. A column hidden from human output typically
@@ -289,6 +297,7 @@ typedef enum {
 #define PT_COL_MACHINE 2u /* csv, json, junit */
 #define PT_COL_BOTH 3u
 #define PT_COL_KEY 4u     /* junit: the test case name comes from this column */
+#define PT_COL_RIGHT 8u   /* human: right-align a TEXT column (numbers always are) */
 
 /* Row marks: colour on a TTY (hot: yellow, bad: red, good: green); in JUnit, PT_MARK_BAD
  * rows are failures carrying the row's message. */

@@ -34,6 +34,32 @@ char *pt_fmt_dur(double ns, char *buf, size_t size)
     return buf;
 }
 
+char *pt_fmt_bytes(double bytes, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return buf;
+    if (isnan(bytes)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    double a = fabs(bytes);
+    if (a < 1023.5) {
+        snprintf(buf, size, "%.0f B", bytes);
+        return buf;
+    }
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+    size_t u = 0;
+    double scale = 1024.0;
+    while (u + 1 < sizeof units / sizeof units[0] && a >= 1023.5 * scale) {
+        u++;
+        scale *= 1024.0;
+    }
+    double v = bytes / scale, av = fabs(v);
+    int decimals = av < 9.995 ? 2 : av < 99.95 ? 1 : 0;
+    snprintf(buf, size, "%.*f %s", decimals, v, units[u]);
+    return buf;
+}
+
 double pt_percentile7(const double *sorted, size_t n, double q)
 {
     if (n == 0)

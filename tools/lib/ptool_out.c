@@ -487,7 +487,7 @@ static int visible(const pt_column *c, int human)
 
 static int right_aligned(const pt_column *c)
 {
-    return c->type != PT_COL_TEXT;
+    return c->type != PT_COL_TEXT || (c->flags & PT_COL_RIGHT);
 }
 
 static const char *mark_color(pt_mark m)

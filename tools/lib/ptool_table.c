@@ -144,6 +144,8 @@ char *pt__cell_human(const pt_column *c, const pt_cell *cell)
     switch (c->type) {
     case PT_COL_DUR:
         return pt_xstrdup(pt_fmt_dur(v, buf, sizeof buf));
+    case PT_COL_BYTES:
+        return pt_xstrdup(pt_fmt_bytes(v, buf, sizeof buf));
     case PT_COL_SHARE:
         return pt_xasprintf("%.2f%%", v * 100.0);
     case PT_COL_RATIO:
