@@ -141,6 +141,16 @@ NOINSTR int psc_store_prepare(psc_store *s, char *err, size_t errlen)
          " minflt, majflt, function_id, callpath_id, stage_id, gpu_index, gpu_util, gpu_mem)"
          " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
     };
+    char many[8192];
+    int len = snprintf(many, sizeof many,
+                       "INSERT INTO call(id, run_id, thread_id, callpath_id, function_id, parent_id,"
+                       " depth, ts, dur, self_dur) VALUES");
+    for (int i = 0; i < PSC_ROWS_PER_INSERT; i++)
+        len += snprintf(many + len, sizeof many - (size_t)len, "%s(?,?,?,?,?,?,?,?,?,?)", i ? "," : "");
+    if (sqlite3_prepare_v3(s->db, many, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_call_many, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot prepare statement: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
         sqlite3_stmt **slot = (sqlite3_stmt **)((char *)s + stmts[i].off);
         if (sqlite3_prepare_v3(s->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {

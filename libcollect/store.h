@@ -9,12 +9,13 @@
 #include <stdint.h>
 
 #define PSC_SCHEMA_VERSION 1
+#define PSC_ROWS_PER_INSERT 64 /* raw call rows per multi-row INSERT (640 parameters) */
 
 typedef struct psc_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *ins_thread, *upd_thread, *ins_function, *ups_fstat, *ups_fhist, *ins_callpath,
-        *upd_callpath, *ups_tstat, *ins_call, *upd_run, *end_run, *ins_stage, *upd_stage,
+        *upd_callpath, *ups_tstat, *ins_call, *ins_call_many, *upd_run, *end_run, *ins_stage, *upd_stage,
         *ups_shist, *ins_counter, *ins_sample;
 } psc_store;
 

@@ -58,6 +58,12 @@ typedef struct wcp {
 
 #define CP_TRANSPARENT 0x80000000u /* cp-table value flag: the function is excluded */
 
+/* Raw rows wait in memory and are inserted in slices while the rings are idle, so
+ * inserting never stalls the program; past the backlog limit the writer inserts
+ * without waiting for idleness (back-pressure, unlimited budgets only in practice). */
+#define PSC_ROW_SLICE 1024u
+#define PSC_ROW_BACKLOG (1u << 20)
+
 typedef struct wframe {
     uint64_t start;         /* ns since run start */
     uint64_t child;         /* inclusive ns of direct (non-excluded) callees */
@@ -117,7 +123,9 @@ typedef struct writer {
     uint32_t *dirty_funcs; uint32_t ndirty_funcs, dirty_funcs_cap;
     uint32_t *dirty_cps; uint32_t ndirty_cps, dirty_cps_cap;
     struct psc_wthread *threads;
-    wrow *rows; size_t nrows, rows_cap;
+    wrow *rows; size_t nrows, rows_cap; /* FIFO of rows not yet inserted: [rows_head, nrows) */
+    size_t rows_head;
+    uint64_t rows_kept;            /* rows accepted under the budget so far */
     uint64_t seq;
     uint64_t calls_seen, calls_stored, rows_dropped, lost, depth_overflow, unmatched, max_depth_seen;
     uint64_t last_ns;
@@ -393,8 +401,13 @@ PSC_NOINSTR static void pop_frame(struct psc_wthread *t, uint64_t ts)
     W.calls_seen++;
 
     const psc_config *cfg = &psc_state.cfg;
-    if ((cfg->max_calls == 0 || W.calls_stored + W.nrows < (uint64_t)cfg->max_calls) &&
+    if ((cfg->max_calls == 0 || W.rows_kept < (uint64_t)cfg->max_calls) &&
         dur >= cfg->min_duration_ns) {
+        if (W.nrows == W.rows_cap && W.rows_head > W.rows_cap / 2) {
+            memmove(W.rows, W.rows + W.rows_head, (W.nrows - W.rows_head) * sizeof *W.rows);
+            W.nrows -= W.rows_head;
+            W.rows_head = 0;
+        }
         if (W.nrows == W.rows_cap) {
             size_t ncap = W.rows_cap ? W.rows_cap * 2 : 4096;
             wrow *nr = realloc(W.rows, ncap * sizeof *nr);
@@ -405,6 +418,7 @@ PSC_NOINSTR static void pop_frame(struct psc_wthread *t, uint64_t ts)
             W.rows = nr;
             W.rows_cap = ncap;
         }
+        W.rows_kept++;
         wrow *r = &W.rows[W.nrows++];
         r->seq = f->seq;
         r->parent_seq = f->owner >= 0 ? t->frames[f->owner].seq : 0;
@@ -580,7 +594,8 @@ PSC_NOINSTR static int write_threads(psc_store *s, int64_t run_id)
     return 0;
 }
 
-PSC_NOINSTR static int write_functions(psc_store *s, int64_t run_id)
+/* Function and call-path rows first seen since the last flush. */
+PSC_NOINSTR static int write_new_functions(psc_store *s, int64_t run_id)
 {
     for (uint32_t i = W.funcs_inserted; i < W.nfuncs; i++) {
         wfunc *f = &W.funcs[i];
@@ -617,7 +632,12 @@ PSC_NOINSTR static int write_functions(psc_store *s, int64_t run_id)
         c->db_id = sqlite3_last_insert_rowid(s->db);
     }
     W.cps_inserted = W.ncps;
+    return 0;
+}
 
+/* Every aggregate changed since the last full flush. */
+PSC_NOINSTR static int write_stats(psc_store *s, int64_t run_id)
+{
     for (uint32_t k = 0; k < W.ndirty_funcs; k++) {
         wfunc *f = &W.funcs[W.dirty_funcs[k]];
         f->dirty = 0;
@@ -686,33 +706,50 @@ PSC_NOINSTR static int write_functions(psc_store *s, int64_t run_id)
     return 0;
 }
 
-PSC_NOINSTR static int write_rows(psc_store *s, int64_t run_id)
+PSC_NOINSTR static void bind_row(sqlite3_stmt *st, int k, int64_t run_id, const wrow *r)
 {
-    sqlite3_stmt *st = s->ins_call;
     int64_t base = run_id << 40;
-    for (size_t i = 0; i < W.nrows; i++) {
-        const wrow *r = &W.rows[i];
-        sqlite3_bind_int64(st, 1, base + i64(r->seq));
-        sqlite3_bind_int64(st, 2, run_id);
-        sqlite3_bind_int64(st, 3, r->th->db_id);
-        sqlite3_bind_int64(st, 4, W.cps[r->cp].db_id);
-        sqlite3_bind_int64(st, 5, W.funcs[r->func].db_id);
-        if (r->parent_seq)
-            sqlite3_bind_int64(st, 6, base + i64(r->parent_seq));
-        else
-            sqlite3_bind_null(st, 6);
-        sqlite3_bind_int(st, 7, (int)r->depth);
-        sqlite3_bind_int64(st, 8, i64(r->ts));
-        sqlite3_bind_int64(st, 9, i64(r->dur));
-        sqlite3_bind_int64(st, 10, i64(r->self));
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            sqlite3_reset(st);
+    sqlite3_bind_int64(st, k + 1, base + i64(r->seq));
+    sqlite3_bind_int64(st, k + 2, run_id);
+    sqlite3_bind_int64(st, k + 3, r->th->db_id);
+    sqlite3_bind_int64(st, k + 4, W.cps[r->cp].db_id);
+    sqlite3_bind_int64(st, k + 5, W.funcs[r->func].db_id);
+    if (r->parent_seq)
+        sqlite3_bind_int64(st, k + 6, base + i64(r->parent_seq));
+    else
+        sqlite3_bind_null(st, k + 6);
+    sqlite3_bind_int(st, k + 7, (int)r->depth);
+    sqlite3_bind_int64(st, k + 8, i64(r->ts));
+    sqlite3_bind_int64(st, k + 9, i64(r->dur));
+    sqlite3_bind_int64(st, k + 10, i64(r->self));
+}
+
+/* Insert up to max pending rows, oldest first, PSC_ROWS_PER_INSERT per statement. */
+PSC_NOINSTR static int write_rows(psc_store *s, int64_t run_id, size_t max)
+{
+    size_t todo = W.nrows - W.rows_head;
+    if (todo > max)
+        todo = max;
+    size_t i = W.rows_head, end = W.rows_head + todo;
+    for (; i + PSC_ROWS_PER_INSERT <= end; i += PSC_ROWS_PER_INSERT) {
+        for (int j = 0; j < PSC_ROWS_PER_INSERT; j++)
+            bind_row(s->ins_call_many, j * 10, run_id, &W.rows[i + (size_t)j]);
+        int rc = sqlite3_step(s->ins_call_many);
+        sqlite3_reset(s->ins_call_many);
+        if (rc != SQLITE_DONE)
             return -1;
-        }
-        sqlite3_reset(st);
     }
-    W.calls_stored += W.nrows;
-    W.nrows = 0;
+    for (; i < end; i++) {
+        bind_row(s->ins_call, 0, run_id, &W.rows[i]);
+        int rc = sqlite3_step(s->ins_call);
+        sqlite3_reset(s->ins_call);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    W.calls_stored += todo;
+    W.rows_head = end;
+    if (W.rows_head == W.nrows)
+        W.rows_head = W.nrows = 0;
     return 0;
 }
 
@@ -745,28 +782,38 @@ PSC_NOINSTR static int write_run(psc_store *s, int64_t run_id, uint64_t now_ns)
     return step_reset(st);
 }
 
-PSC_NOINSTR static void flush_db_locked(psc_store *s, int final);
+enum flush_kind {
+    FLUSH_ROWS,  /* a slice of pending raw rows (plus any new thread/function/path rows) */
+    FLUSH_FULL,  /* every changed aggregate, the run row, and a slice of rows */
+    FLUSH_FINAL  /* everything, and mark the run complete */
+};
 
-/* Write everything that changed in one transaction. On a database error the profile is
- * switched off (one warning) and the program goes on. */
-PSC_NOINSTR static void flush_db(int final)
+PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size_t row_slice);
+
+/* Write in one transaction. On a database error the profile is switched off (one
+ * warning) and the program goes on. */
+PSC_NOINSTR static void flush_db(enum flush_kind kind, size_t row_slice)
 {
     psc_store *s = psc_state.store;
     if (W.db_failed)
         return;
     pthread_mutex_lock(&psc_db_lock);
-    flush_db_locked(s, final);
+    flush_db_locked(s, kind, row_slice);
     pthread_mutex_unlock(&psc_db_lock);
 }
 
-PSC_NOINSTR static void flush_db_locked(psc_store *s, int final)
+PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size_t row_slice)
 {
+    int final = kind == FLUSH_FINAL;
     int64_t run_id = psc_state.run_id;
     uint64_t now = psc_now_ns(&psc_state.clock);
     if (psc_store_exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
         goto fail;
-    if (write_threads(s, run_id) || write_functions(s, run_id) || write_rows(s, run_id) ||
-        psc_stage_flush(s, run_id) || write_run(s, run_id, now))
+    if (write_threads(s, run_id) || write_new_functions(s, run_id) ||
+        write_rows(s, run_id, final ? SIZE_MAX : row_slice))
+        goto fail_rollback;
+    if (kind != FLUSH_ROWS &&
+        (write_stats(s, run_id) || psc_stage_flush(s, run_id) || write_run(s, run_id, now)))
         goto fail_rollback;
     if (final) {
         struct timespec wall;
@@ -885,10 +932,18 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
         if (stopping)
             break;
         int want_flush = flush_seq != atomic_load(&psc_state.flush_done);
-        if (want_flush || now - last_flush >= flush_every || W.nrows >= 65536) {
-            flush_db(0);
+        size_t pending_rows = W.nrows - W.rows_head;
+        if (want_flush || now - last_flush >= flush_every) {
+            flush_db(FLUSH_FULL, want_flush ? SIZE_MAX : PSC_ROW_SLICE);
             last_flush = psc_now_ns(&psc_state.clock);
             atomic_store(&psc_state.flush_done, flush_seq);
+        } else if (pending_rows >= PSC_ROW_BACKLOG) {
+            flush_db(FLUSH_ROWS, pending_rows - PSC_ROW_BACKLOG / 2); /* back-pressure */
+        } else if (n < 64 && pending_rows) {
+            /* Rings nearly empty: spend the idle time on a slice of raw rows, short
+             * enough (~1 ms) that no thread's ring fills meanwhile. */
+            flush_db(FLUSH_ROWS, PSC_ROW_SLICE);
+            continue;
         }
         /* Sleep briefly while threads are busy (a ring holds about 1-2 ms of a
          * call-heavy thread), longer once everything has been quiet for a while. */
@@ -923,7 +978,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
             memcpy(t->name, t->ring->name, sizeof t->name);
     }
     psc_stage_close_all(end);
-    flush_db(1);
+    flush_db(FLUSH_FINAL, SIZE_MAX);
     psc_stage_reset();
     atomic_store(&psc_state.flush_done, atomic_load(&psc_state.flush_req));
     writer_reset();
