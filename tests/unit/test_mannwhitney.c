@@ -179,6 +179,51 @@ static void test_exact_boundary(void)
     CU_ASSERT_EQUAL(r.method, PSCOPE_MW_NORMAL);
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The sorted entry point gives exactly the answers of the copying one, exact and normal,
+ * and refuses input that is not ascending. */
+static void test_sorted_entry(void)
+{
+    srand(777);
+    for (int trial = 0; trial < 200; trial++) {
+        size_t nx = 1 + (size_t)(rand() % (trial < 100 ? 20 : 400));
+        size_t ny = 1 + (size_t)(rand() % (trial < 100 ? 20 : 400));
+        double *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = rand() % 50;
+        for (size_t i = 0; i < ny; i++)
+            y[i] = rand() % 50 + (trial % 2);
+        pscope_mw_result a, b;
+        CU_ASSERT_EQUAL_FATAL(pscope_mw_test(x, nx, y, ny, &a), 0);
+        qsort(x, nx, sizeof *x, cmp_dbl);
+        qsort(y, ny, sizeof *y, cmp_dbl);
+        CU_ASSERT_EQUAL_FATAL(pscope_mw_test_sorted(x, nx, y, ny, &b), 0);
+        CU_ASSERT_EQUAL(a.u1, b.u1);
+        CU_ASSERT_EQUAL(a.p, b.p);
+        CU_ASSERT_EQUAL(a.method, b.method);
+        CU_ASSERT_EQUAL(a.has_ties, b.has_ties);
+        free(x);
+        free(y);
+    }
+    double up[] = { 1, 2, 3 }, down[] = { 3, 1, 2 }, nan_in[] = { 1, NAN, 3 };
+    pscope_mw_result r;
+    errno = 0;
+    CU_ASSERT_EQUAL(pscope_mw_test_sorted(down, 3, up, 3, &r), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    CU_ASSERT_EQUAL(pscope_mw_test_sorted(nan_in, 3, up, 3, &r), -1);
+    CU_ASSERT_EQUAL(pscope_mw_test_sorted(up, 0, up, 3, &r), -1);
+    /* The hand-computed tie case through the sorted path. */
+    double tx[] = { 1, 2, 2 }, ty[] = { 2, 3, 3 };
+    CU_ASSERT_EQUAL_FATAL(pscope_mw_test_sorted(tx, 3, ty, 3, &r), 0);
+    CU_ASSERT_EQUAL(r.u1, 1.0);
+    CU_ASSERT_EQUAL(r.p, 0.3);
+}
+
 static void test_errors(void)
 {
     double x[] = { 1, NAN }, y[] = { 2 };
@@ -270,6 +315,7 @@ int main(void)
     CU_add_test(s, "normal with ties (weighted)", test_normal_ties_weighted);
     CU_add_test(s, "large counts", test_large_counts);
     CU_add_test(s, "exact boundary N = 50", test_exact_boundary);
+    CU_add_test(s, "sorted entry = plain", test_sorted_entry);
     CU_add_test(s, "errors", test_errors);
     CU_add_test(s, "exact vs brute force", test_exact_vs_brute_force);
     CU_basic_set_mode(CU_BRM_VERBOSE);

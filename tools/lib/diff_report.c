@@ -334,9 +334,11 @@ static void note_tests(pt_out *o, const diff_result *r)
                        "runs the smallest possible p is %.3g > alpha %g; use at least 4 "
                        "runs per side (5 for a margin).",
                     r->nbase, r->ncur, r->min_p, r->opts.alpha);
-    if (r->count[DIFF_NOT_ASSESSED] && !r->repeated)
-        pt_out_note(o, "n/a: significance could not be assessed (one run per side and only "
-                       "totals: no histogram or raw rows for that function).");
+    if (r->count[DIFF_NOT_ASSESSED])
+        pt_out_note(o, "n/a: significance could not be assessed for %zu function%s; the note "
+                       "says why (one run per side and only totals, or too few calls or runs "
+                       "for any p to reach alpha).",
+                    r->count[DIFF_NOT_ASSESSED], r->count[DIFF_NOT_ASSESSED] == 1 ? "" : "s");
 }
 
 static int table_run(pt_out *o, const diff_result *r)

@@ -112,6 +112,8 @@ static double exact_p(const group *g, size_t ng, uint64_t n1, uint64_t n2, uint6
     return p > 1.0 ? 1.0 : p;
 }
 
+static int test_groups(group *g, size_t ng, uint64_t n1, uint64_t n2, pscope_mw_result *r);
+
 /* Sort the tagged observations, group ties, compute U1 and p. Takes ownership of nothing;
  * `t` is sorted in place. */
 static int test_tagged(tagged *t, size_t nt, pscope_mw_result *r)
@@ -158,6 +160,12 @@ static int test_tagged(tagged *t, size_t nt, pscope_mw_result *r)
             g[ng - 1].a += t[i].count;
     }
 
+    return test_groups(g, ng, n1, n2, r);
+}
+
+/* U1, tie term and p from the tie groups g[0..ng) (ascending values); frees g. */
+static int test_groups(group *g, size_t ng, uint64_t n1, uint64_t n2, pscope_mw_result *r)
+{
     long double n = (long double)n1 + (long double)n2;
     long double u1 = 0, tie = 0, bbelow = 0;
     int has_ties = 0;
@@ -255,4 +263,46 @@ int pscope_mw_test_weighted(const pscope_mw_wvalue *x, size_t nx, const pscope_m
     int rc = test_tagged(t, nx + ny, r);
     free(t);
     return rc;
+}
+
+int pscope_mw_test_sorted(const double *x, size_t nx, const double *y, size_t ny,
+                          pscope_mw_result *r)
+{
+    if (nx == 0 || ny == 0 || isnan(x[0]) || isnan(x[nx - 1]) || isnan(y[0]) || isnan(y[ny - 1])) {
+        errno = EINVAL;
+        return -1;
+    }
+    group *g = malloc((nx + ny) * sizeof *g);
+    if (!g) {
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Merge the two ascending arrays, one group per distinct value. */
+    size_t i = 0, j = 0, ng = 0;
+    double prev = -INFINITY;
+    while (i < nx || j < ny) {
+        double v = j >= ny || (i < nx && x[i] <= y[j]) ? x[i] : y[j];
+        group cur = { 0, 0 };
+        if (ng > 0 && !(v > prev)) { /* not ascending */
+            free(g);
+            errno = EINVAL;
+            return -1;
+        }
+        prev = v;
+        while (i < nx && x[i] == v) {
+            cur.a++;
+            i++;
+        }
+        while (j < ny && y[j] == v) {
+            cur.b++;
+            j++;
+        }
+        if (cur.a + cur.b == 0) { /* not ascending (or NaN inside): refuse */
+            free(g);
+            errno = EINVAL;
+            return -1;
+        }
+        g[ng++] = cur;
+    }
+    return test_groups(g, ng, nx, ny, r);
 }

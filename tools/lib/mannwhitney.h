@@ -1,7 +1,8 @@
 /* tools/lib/mannwhitney.h: two-sided Mann-Whitney U test (Wilcoxon rank-sum) for pscope-diff.
  *
- * Two entry points feed one computation:
- *   pscope_mw_test          - plain samples of doubles (raw call rows, per-run totals);
+ * Three entry points feed one computation:
+ *   pscope_mw_test          - plain samples of doubles (per-run totals);
+ *   pscope_mw_test_sorted   - plain samples already sorted (raw call rows, sorted once);
  *   pscope_mw_test_weighted - (value, count) pairs, e.g. the buckets of a function_hist,
  *                             where every value of a bucket counts as one tied observation.
  * Both reduce the pooled sample to groups of equal values (ascending), with a_g values from
@@ -61,6 +62,12 @@ typedef struct pscope_mw_result {
  * Returns 0 and fills *r; returns -1 (errno EINVAL) if nx or ny is 0 or a value is NaN, or
  * -1 (errno ENOMEM) if memory runs out; *r is then unspecified. */
 int pscope_mw_test(const double *x, size_t nx, const double *y, size_t ny, pscope_mw_result *r);
+
+/* Same test for samples already sorted ascending (no copy, no sort: O(nx + ny)), e.g.
+ * raw call durations sorted once. Returns -1 (EINVAL) if a side is empty, contains NaN or
+ * is not ascending; -1 (ENOMEM) on allocation failure. */
+int pscope_mw_test_sorted(const double *x, size_t nx, const double *y, size_t ny,
+                          pscope_mw_result *r);
 
 /* Same test for weighted samples: x[i] stands for x[i].count observations equal to
  * x[i].value. Pairs may come in any order and values may repeat (their counts add); pairs
