@@ -40,6 +40,9 @@
 
 extern char **environ;
 
+/* Every helper is static and used by some but not all test files. */
+#define FX_FN __attribute__((unused)) static
+
 #define FX_HOSTILE_PIPE "a|b"
 #define FX_HOSTILE_NL "new\nline"
 #define FX_HOSTILE_CSV "say \"hi\", then"
@@ -48,7 +51,7 @@ extern char **environ;
 static char fx_dir[256];
 
 /* A fresh temporary directory for this test binary (removed by fx_cleanup). */
-static const char *fx_tmpdir(void)
+FX_FN const char *fx_tmpdir(void)
 {
     if (!fx_dir[0]) {
         snprintf(fx_dir, sizeof fx_dir, "/tmp/pscope-test-XXXXXX");
@@ -61,7 +64,7 @@ static const char *fx_tmpdir(void)
 }
 
 /* Path of a file in the temporary directory (static buffer rotation of 8). */
-static const char *fx_path(const char *name)
+FX_FN const char *fx_path(const char *name)
 {
     static char bufs[8][512];
     static int next;
@@ -70,7 +73,7 @@ static const char *fx_path(const char *name)
     return b;
 }
 
-static void fx_exec(sqlite3 *db, const char *sql)
+FX_FN void fx_exec(sqlite3 *db, const char *sql)
 {
     char *err = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -81,7 +84,7 @@ static void fx_exec(sqlite3 *db, const char *sql)
 
 /* Run one statement with bound parameters: fmt letters i (int64), d (double), t (text,
  * NULL binds NULL), n (NULL). */
-static void fx_sql(sqlite3 *db, const char *sql, const char *fmt, ...)
+FX_FN void fx_sql(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -115,7 +118,7 @@ static void fx_sql(sqlite3 *db, const char *sql, const char *fmt, ...)
 }
 
 /* A new database file with the embedded schema applied. */
-static sqlite3 *fx_create(const char *path)
+FX_FN sqlite3 *fx_create(const char *path)
 {
     unlink(path);
     sqlite3 *db = NULL;
@@ -132,7 +135,7 @@ static sqlite3 *fx_create(const char *path)
     return db;
 }
 
-static void fx_run(sqlite3 *db, long long id, const char *label, int complete, long long seen,
+FX_FN void fx_run(sqlite3 *db, long long id, const char *label, int complete, long long seen,
                    long long stored, long long dur)
 {
     char cmd[64];
@@ -147,7 +150,7 @@ static void fx_run(sqlite3 *db, long long id, const char *label, int complete, l
         fx_sql(db, "UPDATE run SET ended_wall = NULL WHERE id = ?", "i", id);
 }
 
-static void fx_function(sqlite3 *db, long long id, long long run, const char *name,
+FX_FN void fx_function(sqlite3 *db, long long id, long long run, const char *name,
                         const char *file, long long line)
 {
     fx_sql(db, "INSERT INTO function(id, run_id, name, module, file, line, address, offset)"
@@ -157,7 +160,7 @@ static void fx_function(sqlite3 *db, long long id, long long run, const char *na
         fx_sql(db, "UPDATE function SET line = NULL WHERE id = ?", "i", id);
 }
 
-static void fx_stat(sqlite3 *db, long long fid, long long run, long long calls, long long prim,
+FX_FN void fx_stat(sqlite3 *db, long long fid, long long run, long long calls, long long prim,
                     long long total, long long self, long long sum, double sumsq, long long mn,
                     long long mx)
 {
@@ -167,7 +170,7 @@ static void fx_stat(sqlite3 *db, long long fid, long long run, long long calls, 
 }
 
 /* Histogram rows of `durs` for function fid (table function_hist or stage_hist). */
-static void fx_hist(sqlite3 *db, const char *table, long long owner, const long long *durs,
+FX_FN void fx_hist(sqlite3 *db, const char *table, long long owner, const long long *durs,
                     size_t n)
 {
     long long *count = calloc(PSCOPE_HIST_BUCKETS, sizeof *count);
@@ -182,7 +185,7 @@ static void fx_hist(sqlite3 *db, const char *table, long long owner, const long 
     free(count);
 }
 
-static void fx_callpath(sqlite3 *db, long long id, long long run, long long parent, long long fid,
+FX_FN void fx_callpath(sqlite3 *db, long long id, long long run, long long parent, long long fid,
                         long long depth, long long calls, long long total, long long self)
 {
     fx_sql(db, "INSERT INTO callpath(id, run_id, parent_id, function_id, depth, calls, total_dur,"
@@ -193,7 +196,7 @@ static void fx_callpath(sqlite3 *db, long long id, long long run, long long pare
         fx_sql(db, "UPDATE callpath SET parent_id = NULL WHERE id = ?", "i", id);
 }
 
-static void fx_thread(sqlite3 *db, long long id, long long run, long long tid, const char *name,
+FX_FN void fx_thread(sqlite3 *db, long long id, long long run, long long tid, const char *name,
                       int is_main, long long calls)
 {
     fx_sql(db, "INSERT INTO thread(id, run_id, tid, name, is_main, ts, end_ts, calls)"
@@ -201,14 +204,14 @@ static void fx_thread(sqlite3 *db, long long id, long long run, long long tid, c
            "iiitiiii", id, run, tid, name, (long long)is_main, 0LL, 1000000LL, calls);
 }
 
-static void fx_thread_stat(sqlite3 *db, long long thread, long long fid, long long calls,
+FX_FN void fx_thread_stat(sqlite3 *db, long long thread, long long fid, long long calls,
                            long long total, long long self)
 {
     fx_sql(db, "INSERT INTO thread_stat VALUES(?,?,?,?,?)", "iiiii", thread, fid, calls, total,
            self);
 }
 
-static void fx_call(sqlite3 *db, long long seq, long long run, long long thread, long long cp,
+FX_FN void fx_call(sqlite3 *db, long long seq, long long run, long long thread, long long cp,
                     long long fid, long long ts, long long dur)
 {
     fx_sql(db, "INSERT INTO call(id, run_id, thread_id, callpath_id, function_id, parent_id,"
@@ -217,7 +220,7 @@ static void fx_call(sqlite3 *db, long long seq, long long run, long long thread,
 }
 
 /* The main fixture described at the top of this file. */
-static void fx_build_main(const char *path)
+FX_FN void fx_build_main(const char *path)
 {
     sqlite3 *db = fx_create(path);
     fx_exec(db, "BEGIN");
@@ -326,14 +329,14 @@ typedef struct {
     char *err;  /* stderr */
 } fx_result;
 
-static void fx_result_free(fx_result *r)
+FX_FN void fx_result_free(fx_result *r)
 {
     free(r->out);
     free(r->err);
     r->out = r->err = NULL;
 }
 
-static char *fx_tool_path(const char *tool)
+FX_FN char *fx_tool_path(const char *tool)
 {
     static char buf[4][512];
     static int next;
@@ -343,7 +346,7 @@ static char *fx_tool_path(const char *tool)
 }
 
 /* Append to a growing buffer. */
-static void fx_append(char **buf, size_t *len, const char *data, size_t n)
+FX_FN void fx_append(char **buf, size_t *len, const char *data, size_t n)
 {
     *buf = realloc(*buf, *len + n + 1);
     memcpy(*buf + *len, data, n);
@@ -354,7 +357,7 @@ static void fx_append(char **buf, size_t *len, const char *data, size_t n)
 /* Run argv (argv[0] is the program path) with environment envp (NULL: inherit) without
  * a shell, capturing stdout and stderr. If stdout_fd >= 0, the child's stdout is that
  * descriptor instead of a pipe (r->out is then empty). */
-static fx_result fx_run_argv_fd(char *const argv[], char *const envp[], int stdout_fd)
+FX_FN fx_result fx_run_argv_fd(char *const argv[], char *const envp[], int stdout_fd)
 {
     fx_result r = {0, calloc(1, 1), calloc(1, 1)};
     int po[2], pe[2];
@@ -409,13 +412,13 @@ static fx_result fx_run_argv_fd(char *const argv[], char *const envp[], int stdo
     return r;
 }
 
-static fx_result fx_run_argv(char *const argv[], char *const envp[])
+FX_FN fx_result fx_run_argv(char *const argv[], char *const envp[])
 {
     return fx_run_argv_fd(argv, envp, -1);
 }
 
 /* Run `tool` with a NULL-terminated list of arguments. */
-static fx_result fx_tool(const char *tool, ...)
+FX_FN fx_result fx_tool(const char *tool, ...)
 {
     char *argv[64];
     int n = 0;
@@ -431,7 +434,7 @@ static fx_result fx_tool(const char *tool, ...)
 }
 
 /* Read a whole file (NULL if it cannot be read); caller frees. */
-static char *fx_slurp(const char *path)
+FX_FN char *fx_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -447,7 +450,7 @@ static char *fx_slurp(const char *path)
     return buf;
 }
 
-static void fx_write_file(const char *path, const char *data, size_t n)
+FX_FN void fx_write_file(const char *path, const char *data, size_t n)
 {
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -459,7 +462,7 @@ static void fx_write_file(const char *path, const char *data, size_t n)
 }
 
 /* Remove the temporary directory and everything in it (no shell). */
-static void fx_cleanup(void)
+FX_FN void fx_cleanup(void)
 {
     if (!fx_dir[0])
         return;

@@ -1,0 +1,482 @@
+/* tests/unit/test_toollib.c: unit tests of libpscope_tools (tools/lib/ptool.h) in
+ * process, with exact expected values: duration/byte formatting, type-7 percentiles and
+ * Amdahl, key-list parsing, DB:RUN splitting, PCRE2 filters, database validation and run
+ * resolution, embedded SQL with named parameters, the SQL functions both as registered by
+ * the tools and as loaded from the built extension (build/lib/pscope_sqlite.so), and the
+ * output writers (CSV quoting, JSON nulls, Markdown escaping, JUnit failures, atomic -o).
+ * Functions that exit the process (pt_die) are exercised through the tools in
+ * test_stats.c instead. */
+#include <CUnit/Basic.h>
+#include <cJSON.h>
+#include <dirent.h>
+#include <math.h>
+
+#include "ptool.h"
+#include "test_stats_fixture.h"
+
+static const char *DB;
+
+#define ASSERT_NEAR(a, b, tol) CU_ASSERT(fabs((double)(a) - (double)(b)) <= (tol))
+
+static void test_fmt_dur(void)
+{
+    struct { double ns; const char *text; } cases[] = {
+        {0, "0 ns"},          {3, "3 ns"},          {417, "417 ns"},      {999, "999 ns"},
+        {12.5, "12.5 ns"},    {999.6, "1.00 µs"},   {1234, "1.23 µs"},    {12345, "12.3 µs"},
+        {123456, "123 µs"},   {999999, "1.00 ms"},  {45.6e6, "45.6 ms"},  {2e9, "2.00 s"},
+        {1234e9, "1234 s"},   {NAN, "-"},           {-1500, "-1.50 µs"},
+    };
+    char buf[PT_DUR_BUFSZ];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pt_fmt_dur(cases[i].ns, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, cases[i].text);
+        if (strcmp(buf, cases[i].text) != 0)
+            fprintf(stderr, "\n%g -> '%s', want '%s'\n", cases[i].ns, buf, cases[i].text);
+    }
+    char b[PT_BYTES_BUFSZ];
+    CU_ASSERT_STRING_EQUAL(pt_fmt_bytes(512, b, sizeof b), "512 B");
+    CU_ASSERT_STRING_EQUAL(pt_fmt_bytes(1536, b, sizeof b), "1.50 KiB");
+    CU_ASSERT_STRING_EQUAL(pt_fmt_bytes(1048576, b, sizeof b), "1.00 MiB");
+    CU_ASSERT_STRING_EQUAL(pt_fmt_bytes(-4096, b, sizeof b), "-4.00 KiB");
+}
+
+static void test_math(void)
+{
+    double s[] = {1, 2, 3, 4};
+    ASSERT_NEAR(pt_percentile7(s, 4, 0.5), 2.5, 1e-12);
+    ASSERT_NEAR(pt_percentile7(s, 4, 0.95), 3.85, 1e-12);
+    ASSERT_NEAR(pt_percentile7(s, 4, 0), 1, 0);
+    ASSERT_NEAR(pt_percentile7(s, 4, 1), 4, 0);
+    ASSERT_NEAR(pt_percentile7(s, 1, 0.3), 1, 0);
+    CU_ASSERT(isnan(pt_percentile7(s, 0, 0.5)));
+    double d[100];
+    for (int i = 0; i < 100; i++)
+        d[i] = 1000.0 * (i + 1);
+    ASSERT_NEAR(pt_percentile7(d, 100, 0.50), 50500, 1e-9);
+    ASSERT_NEAR(pt_percentile7(d, 100, 0.95), 95050, 1e-9);
+    ASSERT_NEAR(pt_percentile7(d, 100, 0.99), 99010, 1e-9);
+    ASSERT_NEAR(pt_amdahl_max(0.05), 1.0526, 5e-5);
+    ASSERT_NEAR(pt_amdahl(0.7, 2), 1.5385, 5e-5);
+    ASSERT_NEAR(pt_amdahl(0.7, 2), 1.0 / 0.65, 1e-12);
+    CU_ASSERT(isinf(pt_amdahl_max(1.0)));
+    ASSERT_NEAR(pt_amdahl(0.5, 1), 1.0, 1e-12);
+}
+
+static void test_keys(void)
+{
+    const char *keys[] = {"calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file"};
+    int out[4];
+    size_t n = 0;
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "c", keys, 10, out, 4, &n), 0);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(out[0], 0);
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "p95,na,se", keys, 10, out, 4, &n), 0);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(out[0], 5);
+    CU_ASSERT_EQUAL(out[1], 8);
+    CU_ASSERT_EQUAL(out[2], 1);
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "m", keys, 10, out, 4, &n), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "p", keys, 10, out, 4, &n), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "x", keys, 10, out, 4, &n), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "calls,", keys, 10, out, 4, &n), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_keys_parse("--sort", "c,s,t,n,f", keys, 10, out, 4, &n), PT_EXIT_USAGE);
+    /* an exact key wins over a longer key it prefixes */
+    const char *k2[] = {"p9", "p95"};
+    CU_ASSERT_EQUAL(pt_keys_parse("--x", "p9", k2, 2, out, 4, &n), 0);
+    CU_ASSERT_EQUAL(out[0], 0);
+
+    int64_t v;
+    CU_ASSERT_EQUAL(pt_parse_int("--top", "12", 0, 100, &v), 0);
+    CU_ASSERT_EQUAL(v, 12);
+    CU_ASSERT_EQUAL(pt_parse_int("--top", "12x", 0, 100, &v), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_parse_int("--top", "101", 0, 100, &v), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_parse_int("--top", "", 0, 100, &v), PT_EXIT_USAGE);
+    double d;
+    CU_ASSERT_EQUAL(pt_parse_real("--f", "2.5", 0, 10, &d), 0);
+    ASSERT_NEAR(d, 2.5, 0);
+    CU_ASSERT_EQUAL(pt_parse_real("--f", "nan", 0, 10, &d), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_parse_real("--f", "inf", 0, 1e300, &d), PT_EXIT_USAGE);
+    pt_format f;
+    CU_ASSERT_EQUAL(pt_format_parse("md", 0, &f), 0);
+    CU_ASSERT_EQUAL(f, PT_FMT_MD);
+    CU_ASSERT_EQUAL(pt_format_parse("junit", 0, &f), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_format_parse("junit", 1, &f), 0);
+    CU_ASSERT_EQUAL(f, PT_FMT_JUNIT);
+}
+
+static void test_spec(void)
+{
+    char *db, *run;
+    pt_spec_split("runs.db:3", &db, &run);
+    CU_ASSERT_STRING_EQUAL(db, "runs.db");
+    CU_ASSERT_STRING_EQUAL(run, "3");
+    free(db);
+    free(run);
+    pt_spec_split("/a/b:c/runs.db:base-line", &db, &run);
+    CU_ASSERT_STRING_EQUAL(db, "/a/b:c/runs.db");
+    CU_ASSERT_STRING_EQUAL(run, "base-line");
+    free(db);
+    free(run);
+    pt_spec_split("runs.db", &db, &run);
+    CU_ASSERT_STRING_EQUAL(db, "runs.db");
+    CU_ASSERT_PTR_NULL(run);
+    free(db);
+    pt_spec_split("runs.db:", &db, &run);
+    CU_ASSERT_STRING_EQUAL(db, "runs.db:");
+    CU_ASSERT_PTR_NULL(run);
+    free(db);
+    /* an existing file whose name contains a colon is all path */
+    const char *colon = fx_path("x:y.db");
+    fx_write_file(colon, "x", 1);
+    pt_spec_split(colon, &db, &run);
+    CU_ASSERT_STRING_EQUAL(db, colon);
+    CU_ASSERT_PTR_NULL(run);
+    free(db);
+}
+
+static void test_filter(void)
+{
+    pt_filter *f = NULL;
+    CU_ASSERT_EQUAL(pt_filter_match(NULL, "x", NULL, 0), 1);
+    CU_ASSERT_EQUAL(pt_filter_add(&f, "--filter", "fo(o", 0), PT_EXIT_USAGE);
+    CU_ASSERT_PTR_NULL(f);
+    CU_ASSERT_EQUAL(pt_filter_add(&f, "--filter", "^fib", 0), 0);
+    CU_ASSERT_EQUAL(pt_filter_add(&f, "--filter", "^main$", 0), 0);
+    CU_ASSERT_EQUAL(pt_filter_add(&f, "--exclude", "slow\\.c:", 1), 0);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "fib", "fib.c", 3), 1);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "fib_iter", "slow.c", 9), 0);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "main", NULL, 0), 1);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "work", "w.c", 3), 0);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "work", "fib.c", 3), 1); /* "fib.c:3(work)" */
+    pt_filter_free(f);
+    f = NULL;
+    /* location form and invalid UTF-8 */
+    CU_ASSERT_EQUAL(pt_filter_add(&f, "--filter", "^~:0\\(", 0), 0);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "anon", NULL, 0), 1);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "anon", "a.c", 1), 0);
+    pt_filter_free(f);
+    f = NULL;
+    CU_ASSERT_EQUAL(pt_filter_add(&f, "--filter", "bad", 0), 0);
+    CU_ASSERT_EQUAL(pt_filter_match(f, "\xff\xfe bad", NULL, 0), 1);
+    pt_filter_free(f);
+    char *loc = pt_func_location("f", "a.c", 7);
+    CU_ASSERT_STRING_EQUAL(loc, "a.c:7(f)");
+    free(loc);
+    char *lab = pt_func_label("f", "a.c", 7);
+    CU_ASSERT_STRING_EQUAL(lab, "f (a.c:7)");
+    free(lab);
+    lab = pt_func_label("f", NULL, 0);
+    CU_ASSERT_STRING_EQUAL(lab, "f");
+    free(lab);
+}
+
+static void test_db_and_runs(void)
+{
+    pt_db *db = NULL;
+    CU_ASSERT_EQUAL_FATAL(pt_db_open(DB, &db), 0);
+    CU_ASSERT_EQUAL(db->schema_version, 1);
+    pt_run r;
+    CU_ASSERT_EQUAL(pt_run_resolve(db, NULL, &r), 0);
+    CU_ASSERT_EQUAL(r.id, 4); /* latest complete */
+    pt_run_clear(&r);
+    CU_ASSERT_EQUAL(pt_run_resolve(db, "dist", &r), 0);
+    CU_ASSERT_EQUAL(r.id, 2);
+    CU_ASSERT_EQUAL(r.calls_seen, 100);
+    ASSERT_NEAR(r.scale, 20, 0);
+    CU_ASSERT_EQUAL(r.complete, 1);
+    char line[512];
+    pt_run_describe(&r, line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "run 2 \"dist\" · ./prog 2 · scale 20 · wall 6.00 ms · "
+                                 "100 calls seen, 100 stored · complete");
+    cJSON *j = pt_run_json(&r);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "calls_stored")->valuedouble, 100);
+    CU_ASSERT(cJSON_IsFalse(cJSON_GetObjectItem(j, "sampled")));
+    cJSON_Delete(j);
+    pt_run_clear(&r);
+    CU_ASSERT_EQUAL(pt_run_resolve(db, "3", &r), 0);
+    CU_ASSERT_EQUAL(r.complete, 0);
+    CU_ASSERT_EQUAL(r.ended_wall, 0);
+    pt_run_clear(&r);
+    CU_ASSERT_EQUAL(pt_run_resolve(db, "nope", &r), PT_EXIT_DATA);
+    pt_run *runs;
+    size_t n;
+    CU_ASSERT_EQUAL(pt_runs_list(db, &runs, &n), 0);
+    CU_ASSERT_EQUAL(n, 4);
+    pt_runs_free(runs, n);
+
+    /* embedded SQL with named parameters */
+    sqlite3_stmt *st = pt_sql_prepare(db, "stats_functions");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(pt_sql_bind_int(st, ":run_id", 2), 0);
+    CU_ASSERT_EQUAL(pt_sql_bind_int(st, ":not_there", 2), 1);
+    CU_ASSERT_EQUAL(pt_sql_step(db, st), 1);
+    CU_ASSERT_STRING_EQUAL(pt_sql_col_text(st, 1), "dist");
+    CU_ASSERT_EQUAL(pt_sql_step(db, st), 0);
+    sqlite3_finalize(st);
+    CU_ASSERT_PTR_NULL(pt_sql_prepare(db, "no_such_query"));
+    pt_db_close(db);
+
+    /* several runs sharing a label */
+    const char *same = fx_path("same.db");
+    sqlite3 *s = fx_create(same);
+    fx_run(s, 1, "same", 1, 0, 0, 10);
+    fx_run(s, 2, "other", 1, 0, 0, 10);
+    fx_run(s, 3, "same", 1, 0, 0, 10);
+    sqlite3_close(s);
+    CU_ASSERT_EQUAL_FATAL(pt_db_open(same, &db), 0);
+    CU_ASSERT_EQUAL(pt_run_resolve_all(db, "same", &runs, &n), 0);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(runs[0].id, 1);
+    CU_ASSERT_EQUAL(runs[1].id, 3);
+    pt_runs_free(runs, n);
+    CU_ASSERT_EQUAL(pt_run_resolve(db, "same", &r), 0);
+    CU_ASSERT_EQUAL(r.id, 3);
+    pt_run_clear(&r);
+    pt_db_close(db);
+
+    /* validation failures */
+    const char *txt = fx_path("t.txt");
+    fx_write_file(txt, "SQLite format 2 but not really, and more than sixteen bytes", 59);
+    CU_ASSERT_EQUAL(pt_db_open(txt, &db), PT_EXIT_DATA);
+    CU_ASSERT_PTR_NULL(db);
+    CU_ASSERT_EQUAL(pt_db_open(fx_path("absent.db"), &db), PT_EXIT_DATA);
+    CU_ASSERT_EQUAL(pt_db_open(fx_tmpdir(), &db), PT_EXIT_DATA);
+}
+
+/* The SQL functions, on a connection where `register_fn` installed them. */
+static void check_sql_functions(sqlite3 *db)
+{
+    fx_exec(db, "CREATE TEMP TABLE v(x); INSERT INTO v VALUES (4),(1),(3),(2),(NULL)");
+    struct { const char *sql; double want; } q[] = {
+        {"SELECT percentile(x, 50) FROM v", 2.5},
+        {"SELECT percentile(x, 95) FROM v", 3.85},
+        {"SELECT percentile(x, 0) FROM v", 1},
+        {"SELECT percentile(x, 100) FROM v", 4},
+        {"SELECT median(x) FROM v", 2.5},
+        {"SELECT amdahl(0.05)", 1.0 / 0.95},
+        {"SELECT amdahl(0.7, 2)", 1.0 / 0.65},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db, q[i].sql, -1, &st, NULL), SQLITE_OK);
+        CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+        ASSERT_NEAR(sqlite3_column_double(st, 0), q[i].want, 1e-12);
+        sqlite3_finalize(st);
+    }
+    /* empty input gives NULL; bad p and non-numeric x are errors */
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "SELECT percentile(x, 50) FROM v WHERE x > 10", -1, &st, NULL);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_EQUAL(sqlite3_column_type(st, 0), SQLITE_NULL);
+    sqlite3_finalize(st);
+    const char *bad[] = {
+        "SELECT percentile(x, 101) FROM v", "SELECT percentile(x, -1) FROM v",
+        "SELECT percentile(x, x) FROM v WHERE x IS NOT NULL", "SELECT percentile('a', 50)",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sqlite3_prepare_v2(db, bad[i], -1, &st, NULL);
+        CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ERROR);
+        sqlite3_finalize(st);
+    }
+    /* hist_percentile equals common/hist.c on the same buckets, whatever the row order */
+    fx_exec(db, "CREATE TEMP TABLE h(b, c); INSERT INTO h VALUES (300, 5), (5, 2), (200, 3), "
+                "(5, 1)");
+    uint32_t b[] = {5, 200, 300};
+    uint64_t c[] = {3, 3, 5};
+    double q50 = pscope_hist_percentile(b, c, 3, 0.5), q99 = pscope_hist_percentile(b, c, 3, 0.99);
+    sqlite3_prepare_v2(db, "SELECT hist_percentile(b, c, 50), hist_percentile(b, c, 99) FROM h",
+                       -1, &st, NULL);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_EQUAL(sqlite3_column_double(st, 0), q50);
+    CU_ASSERT_EQUAL(sqlite3_column_double(st, 1), q99);
+    CU_ASSERT_EQUAL(q50, pscope_hist_bucket_mid(200));
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "SELECT pscope_dur(1500), pscope_dur(NULL)", -1, &st, NULL);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 0), "1.50 µs");
+    CU_ASSERT_EQUAL(sqlite3_column_type(st, 1), SQLITE_NULL);
+    sqlite3_finalize(st);
+}
+
+static void test_sql_functions_registered(void)
+{
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    CU_ASSERT_EQUAL_FATAL(pt_sql_register(db), SQLITE_OK);
+    check_sql_functions(db);
+    sqlite3_close(db);
+}
+
+static void test_sql_extension(void)
+{
+    char so[512];
+    snprintf(so, sizeof so, "%s/lib/pscope_sqlite.so", PSCOPE_BUILD_DIR);
+    CU_ASSERT_EQUAL_FATAL(access(so, R_OK), 0);
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL);
+    char *err = NULL;
+    int rc = sqlite3_load_extension(db, so, NULL, &err);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "\nload_extension: %s\n", err ? err : "?");
+    sqlite3_free(err);
+    CU_ASSERT_EQUAL_FATAL(rc, SQLITE_OK);
+    check_sql_functions(db);
+    sqlite3_close(db);
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+static pt_table *sample_table(void)
+{
+    pt_table *t = pt_table_new("items");
+    int k = pt_table_add_col(t, "name", "name", PT_COL_TEXT, PT_COL_BOTH | PT_COL_KEY);
+    int d = pt_table_add_col(t, "dur", "time", PT_COL_DUR, PT_COL_BOTH);
+    int s = pt_table_add_col(t, "share", "%", PT_COL_SHARE, PT_COL_BOTH);
+    int r = pt_table_add_col(t, "speedup", "x", PT_COL_RATIO, PT_COL_BOTH);
+    int h = pt_table_add_col(t, "hidden", "h", PT_COL_INT, PT_COL_HUMAN);
+    pt_table_add_row(t);
+    pt_table_set_text(t, k, "a,\"b\"");
+    pt_table_set_real(t, d, 1500);
+    pt_table_set_real(t, s, 0.5);
+    pt_table_set_real(t, r, 1.0 / 0.65);
+    pt_table_set_int(t, h, 1);
+    pt_table_add_row(t);
+    pt_table_set_text(t, k, "x|y\n<z>");
+    pt_table_set_real(t, d, NAN);
+    pt_table_set_mark(t, PT_MARK_BAD, "slower & worse");
+    return t;
+}
+
+static int tmp_left(const char *base)
+{
+    DIR *dir = opendir(fx_tmpdir());
+    int found = 0;
+    struct dirent *e;
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, ".%s.", base);
+    while (dir && (e = readdir(dir)))
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            found = 1;
+    if (dir)
+        closedir(dir);
+    return found;
+}
+
+static char *render(pt_format fmt, const char *name)
+{
+    const char *path = fx_path(name);
+    pt_out *o = NULL;
+    CU_ASSERT_EQUAL(pt_out_open(path, fmt, &o), 0);
+    if (!o)
+        return NULL;
+    pt_out_header(o, "header | line");
+    pt_table *t = sample_table();
+    CU_ASSERT_EQUAL(pt_out_table(o, t), 0);
+    pt_table_free(t);
+    pt_out_note(o, "note <1>");
+    pt_out_meta(o, "answer", cJSON_CreateNumber(42));
+    CU_ASSERT_EQUAL(pt_out_close(o), 0);
+    CU_ASSERT_FALSE(tmp_left(name));
+    return fx_slurp(path);
+}
+
+static void test_writers(void)
+{
+    char *csv = render(PT_FMT_CSV, "o.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_STRING_EQUAL(csv, "name,dur,share,speedup\r\n"
+                                "\"a,\"\"b\"\"\",1500,0.5,1.5384615384615383\r\n"
+                                "\"x|y\n<z>\",,,\r\n");
+    free(csv);
+
+    char *json = render(PT_FMT_JSON, "o.json");
+    cJSON *doc = cJSON_Parse(json);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(doc, "answer")->valuedouble, 42);
+    cJSON *items = cJSON_GetObjectItem(doc, "items");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(items), 2);
+    cJSON *second = cJSON_GetArrayItem(items, 1);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(second, "name")->valuestring, "x|y\n<z>");
+    CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(second, "dur")));
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(second, "hidden"));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "notes"), 0)->valuestring,
+                           "note <1>");
+    cJSON_Delete(doc);
+    free(json);
+
+    char *md = render(PT_FMT_MD, "o.md");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "header \\| line\n\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| name | time | % | x | h |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| :--- | ---: | ---: | ---: | ---: |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| a,\"b\" | 1.50 µs | 50.00% | 1.5385× | 1 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| x\\|y\\\\n\\<z\\> | - | - | - | - |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "note \\<1\\>"));
+    free(md);
+
+    char *tab = render(PT_FMT_TABLE, "o.txt");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tab);
+    CU_ASSERT_STRING_EQUAL(tab, "header | line\n"
+                                "\n"
+                                "name         time       %        x  h\n"
+                                "a,\"b\"     1.50 µs  50.00%  1.5385×  1\n"
+                                "x|y\\n<z>        -       -        -  -\n"
+                                "\n"
+                                "note <1>\n");
+    free(tab);
+
+    char *xml = render(PT_FMT_JUNIT, "o.xml");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "<testsuite name=\"items\" tests=\"2\" failures=\"1\">"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "name=\"a,&quot;b&quot;\"></testcase>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "name=\"x|y&#10;&lt;z&gt;\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "<failure message=\"slower &amp; worse\">"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "<system-out>note &lt;1&gt;"));
+    free(xml);
+
+    /* abort: an existing target is left as it was, no temporary remains */
+    const char *path = fx_path("kept.txt");
+    fx_write_file(path, "old", 3);
+    pt_out *o = NULL;
+    CU_ASSERT_EQUAL_FATAL(pt_out_open(path, PT_FMT_CSV, &o), 0);
+    pt_table *t = sample_table();
+    pt_out_table(o, t);
+    pt_table_free(t);
+    pt_out_abort(o);
+    char *kept = fx_slurp(path);
+    CU_ASSERT_STRING_EQUAL(kept, "old");
+    free(kept);
+    CU_ASSERT_FALSE(tmp_left("kept.txt"));
+
+    /* unwritable places */
+    CU_ASSERT_EQUAL(pt_out_open(fx_path("missing/dir/x.csv"), PT_FMT_CSV, &o), PT_EXIT_USAGE);
+    CU_ASSERT_EQUAL(pt_out_open(fx_tmpdir(), PT_FMT_CSV, &o), PT_EXIT_USAGE);
+}
+
+int main(void)
+{
+    pt_init("test_toollib");
+    static char dbpath[512];
+    snprintf(dbpath, sizeof dbpath, "%s", fx_path("main.db"));
+    DB = dbpath;
+    fx_build_main(DB);
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("libpscope_tools", NULL, NULL);
+    CU_add_test(s, "duration and byte formatting", test_fmt_dur);
+    CU_add_test(s, "type-7 percentiles and Amdahl", test_math);
+    CU_add_test(s, "key lists, numbers, formats", test_keys);
+    CU_add_test(s, "DB:RUN split", test_spec);
+    CU_add_test(s, "PCRE2 filters", test_filter);
+    CU_add_test(s, "database validation, runs, embedded SQL", test_db_and_runs);
+    CU_add_test(s, "SQL functions registered by the tools", test_sql_functions_registered);
+    CU_add_test(s, "SQL functions from the loadable extension", test_sql_extension);
+    CU_add_test(s, "writers: csv, json, md, table, junit, atomic -o", test_writers);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    fx_cleanup();
+    return failed ? 1 : 0;
+}
