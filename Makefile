@@ -36,6 +36,7 @@ TOOL_SRC       := $(sort $(wildcard tools/pscope-*.c))
 SAMPLE_SRC     := $(sort $(wildcard samples/*.c))
 PROG_SRC       := $(sort $(wildcard tests/progs/*.c))
 UNIT_SRC       := $(sort $(wildcard tests/unit/test_*.c))
+FAKE_SRC       := $(sort $(wildcard tests/fake/*.c))
 
 COLLECT_OBJ    := $(COLLECT_SRC:%.c=$(B)/obj/%.o)
 COMMON_OBJ     := $(COMMON_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/sql_embed.o
@@ -45,6 +46,7 @@ SAMPLES        := $(SAMPLE_SRC:samples/%.c=$(B)/samples/%)
 PROGS          := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%)
 PROGS_LINKED   := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%-linked)
 UNITS          := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FAKES          := $(FAKE_SRC:tests/fake/%.c=$(B)/tests/lib%.so)
 
 LIB_SO   := $(B)/lib/libpscope.so
 LIB_A    := $(B)/lib/libpscope.a
@@ -121,12 +123,17 @@ $(B)/tests/%: tests/unit/%.c $(TOOLLIB) $(LIB_A) | $(DEPS_STAMP)
 	$(CC) $(CFLAGS_COMMON) -Wno-conversion -DPSCOPE_BUILD_DIR='"$(abspath $(B))"' -o $@ $< \
 	  $(TOOLLIB) $(LIBS_TOOLS) -lcunit -ldw -lelf -lpthread -ldl
 
+# Stand-in libraries the tests load at run time (e.g. a fake NVML).
+$(B)/tests/lib%.so: tests/fake/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
+
 # ---- user-facing targets -------------------------------------------------------------
 
 demo: all
 	@scripts/demo.sh
 
-test: all $(PROGS) $(PROGS_LINKED) $(UNITS)
+test: all $(PROGS) $(PROGS_LINKED) $(FAKES) $(UNITS)
 	@scripts/run_tests.sh
 
 bench: all

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sampler.h"
 #include "stage_internal.h"
 #include "store.h"
 
@@ -136,7 +137,15 @@ PSC_NOINSTR static int insert_run(psc_store *s)
         cwd[0] = '\0';
     struct utsname un;
     int have_un = uname(&un) == 0;
-    char *cfg_json = psc_config_to_json(&psc_state.cfg);
+    char *cfg_json = NULL;
+    char *base_json = psc_config_to_json(&psc_state.cfg);
+    cJSON *cfg_obj = base_json ? cJSON_Parse(base_json) : NULL;
+    free(base_json);
+    if (cfg_obj) {
+        cJSON_AddStringToObject(cfg_obj, "gpu", psc_sampler_gpu_status());
+        cfg_json = cJSON_PrintUnformatted(cfg_obj);
+        cJSON_Delete(cfg_obj);
+    }
     pthread_mutex_lock(&psc_state.meta_lock);
     const char *label = psc_state.label ? psc_state.label : psc_state.cfg.label;
     double scale = !isnan(psc_state.scale) ? psc_state.scale : psc_state.cfg.scale;
@@ -197,7 +206,10 @@ PSC_NOINSTR static int start_locked(const char *db_path)
         psc_warn("%s; profiling off", err);
         return -1;
     }
+    if (psc_sampler_start(psc_state.cfg.sample_interval_ns))
+        psc_warn("cannot start the resource sampler; profiling without it");
     if (psc_store_prepare(s, err, sizeof err) || insert_run(s)) {
+        psc_sampler_stop();
         if (!err[0])
             snprintf(err, sizeof err, "%s: cannot insert the run row: %s", path, sqlite3_errmsg(s->db));
         psc_warn("%s; profiling off", err);
@@ -212,6 +224,7 @@ PSC_NOINSTR static int start_locked(const char *db_path)
     atomic_fetch_add(&psc_state.gen, 1);
     if (pthread_create(&psc_state.writer, NULL, psc_writer_main, NULL) != 0) {
         psc_warn("%s: cannot start the writer thread; profiling off", path);
+        psc_sampler_stop();
         psc_store_close(s);
         psc_state.store = NULL;
         return -1;
@@ -229,7 +242,7 @@ PSC_NOINSTR static int stop_locked(void)
 {
     if (!psc_state.writer_running)
         return -1;
-    psc_hooks_publish();
+    psc_sampler_stop(); /* its last samples are still queued for the writer's final flush */
     atomic_store(&psc_state.stop_requested, 1);
     atomic_store_explicit(&psc_state.active, 0, memory_order_release);
     psc_writer_wake();
@@ -290,7 +303,6 @@ PSC_API int pscope_flush(void)
 {
     if (!atomic_load(&psc_state.active))
         return -1;
-    psc_hooks_publish();
     uint64_t want = atomic_fetch_add(&psc_state.flush_req, 1) + 1;
     psc_writer_wake();
     for (int i = 0; i < 2000; i++) {
@@ -332,6 +344,7 @@ PSC_NOINSTR static void after_fork_child(void)
     pthread_mutex_init(&psc_state.meta_lock, NULL);
     psc_hooks_after_fork_child();
     psc_stage_after_fork_child();
+    psc_sampler_after_fork_child();
     int was_active = atomic_load(&psc_state.active);
     atomic_store(&psc_state.active, 0);
     psc_state.writer_running = 0;

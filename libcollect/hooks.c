@@ -13,12 +13,12 @@
  *    stack the writer rebuilds stays balanced;
  *  - when the ring is full the thread waits for the writer (back-pressure, bounded
  *    sleeps), unless the run is stopping, in which case the event is dropped;
- *  - the head index is published to the writer every PSC_PUBLISH_EVERY records or when
- *    about 1-2 ms of ticks passed since the last publication, not per record: the
- *    writer polls the head, and a store per record made its cache line bounce between
- *    the two cores (measured: ~20 ns per call here). Thread exit, pscope_flush() and
- *    pscope_stop() publish the calling thread's head, so nothing is lost there; after a
- *    crash a thread may lack its last few unpublished records.
+ *  - the head index is published (release store) after every record, so the writer
+ *    always sees a thread's current stack (the sampler's attribution depends on it: a
+ *    thread that enters a function and computes for a second without further events
+ *    must be seen inside it). The store stays an L1 hit because the writer polls a
+ *    ring's head only between batches (it sleeps while fewer than PSC_WRITER_BATCH
+ *    records are waiting), so the cache line does not bounce per record.
  */
 #include "internal.h"
 
@@ -34,17 +34,12 @@
 typedef struct psc_tls {
     psc_ring *ring;       /* this thread's ring, or NULL */
     uint64_t head;        /* producer's private head: records written so far */
-    uint64_t published;   /* last head value stored to ring->head */
-    uint64_t pub_tick;    /* tick of that store */
     uint64_t tail_cache;  /* last tail seen; refreshed only when the ring looks full */
     unsigned gen;         /* generation the ring is registered with */
     int use_tsc;          /* copy of the run's clock choice */
     volatile int busy;    /* inside the collector on this thread */
     int ignored;          /* internal thread (writer/sampler): never record */
 } psc_tls;
-
-#define PSC_PUBLISH_EVERY 64u
-#define PSC_PUBLISH_TICKS (1ull << 21) /* ~1 ms of TSC ticks at 2 GHz, ~2 ms of ns */
 
 static __thread psc_tls tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
@@ -55,7 +50,6 @@ PSC_NOINSTR static void thread_exit_destructor(void *arg)
     psc_ring *r = arg;
     tls.busy = 1;
     if (r && r == tls.ring) {
-        atomic_store_explicit(&r->head, tls.head, memory_order_release);
         prctl(PR_GET_NAME, r->name, 0, 0, 0);
         atomic_store_explicit(&r->closed, 1, memory_order_release);
         tls.ring = NULL;
@@ -111,19 +105,10 @@ PSC_NOINSTR __attribute__((noinline, cold)) static psc_ring *attach_ring(void)
     }
     tls.ring = r;
     tls.gen = gen;
-    tls.head = tls.published = atomic_load_explicit(&r->head, memory_order_relaxed);
-    tls.pub_tick = 0;
+    tls.head = atomic_load_explicit(&r->head, memory_order_relaxed);
     tls.tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
     tls.use_tsc = psc_state.clock.use_tsc;
     return r;
-}
-
-PSC_NOINSTR void psc_hooks_publish(void)
-{
-    if (tls.ring && !tls.busy) {
-        atomic_store_explicit(&tls.ring->head, tls.head, memory_order_release);
-        tls.published = tls.head;
-    }
 }
 
 PSC_NOINSTR psc_ring *psc_thread_ring(void)
@@ -138,8 +123,6 @@ PSC_NOINSTR psc_ring *psc_thread_ring(void)
 /* Wait for room in a full ring. Returns 0 when there is room, -1 to drop the event. */
 PSC_NOINSTR __attribute__((noinline, cold)) static int wait_for_room(psc_ring *r)
 {
-    atomic_store_explicit(&r->head, tls.head, memory_order_release);
-    tls.published = tls.head;
     for (unsigned spins = 0;; spins++) {
         tls.tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
         if (tls.head - tls.tail_cache < PSC_RING_CAP)
@@ -186,11 +169,7 @@ PSC_NOINSTR static inline void record_event(uint64_t addr_kind)
     rec->addr_kind = addr_kind;
     rec->tick = tick;
     t->head = h + 1;
-    if (PSC_UNLIKELY(h + 1 - t->published >= PSC_PUBLISH_EVERY || tick - t->pub_tick > PSC_PUBLISH_TICKS)) {
-        atomic_store_explicit(&r->head, h + 1, memory_order_release);
-        t->published = h + 1;
-        t->pub_tick = tick;
-    }
+    atomic_store_explicit(&r->head, h + 1, memory_order_release);
 out:
     atomic_signal_fence(memory_order_seq_cst);
     t->busy = 0;

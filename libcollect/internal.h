@@ -137,8 +137,6 @@ PSC_NOINSTR void psc_hooks_after_fork_child(void);
 /* hooks.c: ring of the calling thread for the current generation, registering it if
  * needed; NULL when not active or out of memory. Not for the hot path. */
 PSC_NOINSTR psc_ring *psc_thread_ring(void);
-/* hooks.c: make the calling thread's recorded events visible to the writer now. */
-PSC_NOINSTR void psc_hooks_publish(void);
 /* hooks.c: mark the calling thread as internal (writer, sampler): its events are ignored. */
 PSC_NOINSTR void psc_hooks_ignore_thread(void);
 

@@ -26,8 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "sampler.h"
 #include "stage_internal.h"
 #include "store.h"
 #include "symbols.h"
@@ -62,6 +65,7 @@ typedef struct wcp {
  * inserting never stalls the program; past the backlog limit the writer inserts
  * without waiting for idleness (back-pressure, unlimited budgets only in practice). */
 #define PSC_ROW_SLICE 1024u
+#define PSC_WRITER_BATCH 4096u /* records per drain below which the writer naps first */
 #define PSC_ROW_BACKLOG (1u << 20)
 
 typedef struct wframe {
@@ -96,6 +100,9 @@ struct psc_wthread {
     pid_t tid;
     int is_main;
     char name[32];
+    uint32_t *pending_samples;  /* indices into W.samples waiting for this thread's events */
+    uint32_t npending, pending_cap;
+    uint64_t next_sample_ts;    /* smallest ts among them, UINT64_MAX if none */
     struct psc_wthread *next;
 };
 
@@ -130,7 +137,10 @@ typedef struct writer {
     uint64_t calls_seen, calls_stored, rows_dropped, lost, depth_overflow, unmatched, max_depth_seen;
     uint64_t last_ns;
     int db_failed;
+    psc_sample *samples; size_t nsamples, samples_cap; /* attributed, not yet inserted */
 } writer;
+
+static _Atomic int writer_tid;
 
 static writer W;
 
@@ -465,6 +475,7 @@ PSC_NOINSTR static struct psc_wthread *adopt_ring(psc_ring *r)
     if (!t)
         abort();
     t->ring = r;
+    t->next_sample_ts = UINT64_MAX;
     t->tid = r->tid;
     t->is_main = r->is_main;
     memcpy(t->name, r->name, sizeof t->name);
@@ -490,6 +501,8 @@ PSC_NOINSTR static void adopt_pending(void)
     }
 }
 
+PSC_NOINSTR static void attribute_pending(struct psc_wthread *t, uint64_t upto);
+
 /* Process what is in one ring. Returns the number of records consumed. */
 PSC_NOINSTR static uint64_t drain_ring(struct psc_wthread *t)
 {
@@ -502,6 +515,8 @@ PSC_NOINSTR static uint64_t drain_ring(struct psc_wthread *t)
     for (uint64_t i = tail; i < head; i++) {
         const psc_record *rec = &r->rec[i & PSC_RING_MASK];
         uint64_t ts = psc_tick_to_ns(clk, rec->tick);
+        if (PSC_UNLIKELY(ts >= t->next_sample_ts))
+            attribute_pending(t, ts); /* samples taken before this event see the stack as is */
         if (rec->addr_kind & PSC_EXIT_BIT)
             on_exit_ev(t, rec->addr_kind & PSC_ADDR_MASK, ts);
         else
@@ -528,6 +543,7 @@ PSC_NOINSTR static uint64_t drain_all(void)
             /* The thread is gone: everything it recorded was drained above. */
             uint64_t lost = atomic_load_explicit(&t->ring->lost, memory_order_relaxed);
             W.lost += lost;
+            attribute_pending(t, UINT64_MAX);
             while (t->depth)
                 pop_frame(t, t->last_ns);
             t->overflow = 0;
@@ -539,6 +555,159 @@ PSC_NOINSTR static uint64_t drain_all(void)
         }
     }
     return n;
+}
+
+/* ---- resource samples --------------------------------------------------------------- */
+
+PSC_NOINSTR static int64_t i64(uint64_t v)
+{
+    return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+PSC_NOINSTR int psc_writer_is_internal_tid(int tid)
+{
+    return tid == atomic_load(&writer_tid);
+}
+
+PSC_NOINSTR static struct psc_wthread *thread_by_tid(int tid)
+{
+    for (struct psc_wthread *t = W.threads; t; t = t->next)
+        if (t->tid == tid && !t->closed)
+            return t;
+    return NULL;
+}
+
+/* Tag every pending sample of t taken at or before `upto` with t's current stack top. */
+PSC_NOINSTR static void attribute_pending(struct psc_wthread *t, uint64_t upto)
+{
+    uint32_t keep = 0;
+    uint64_t next = UINT64_MAX;
+    for (uint32_t i = 0; i < t->npending; i++) {
+        psc_sample *s = &W.samples[t->pending_samples[i]];
+        if (s->ts <= upto) {
+            uint32_t cp = t->depth ? t->frames[t->depth - 1].cp : 0;
+            if (cp) {
+                s->cp = cp;
+                s->func = W.cps[cp].func;
+            }
+        } else {
+            t->pending_samples[keep++] = t->pending_samples[i];
+            if (s->ts < next)
+                next = s->ts;
+        }
+    }
+    t->npending = keep;
+    t->next_sample_ts = next;
+}
+
+/* Queue each new sample on its thread: it is tagged with the stack top the writer has
+ * rebuilt when it reaches that thread's first event after the sample's time (or, for an
+ * idle thread, at the next flush), not with whatever happens to be published now. */
+PSC_NOINSTR static void take_samples(void)
+{
+    psc_sample *in;
+    size_t n = psc_sampler_take(&in);
+    if (!n) {
+        free(in);
+        return;
+    }
+    if (W.nsamples + n > W.samples_cap) {
+        size_t ncap = W.samples_cap ? W.samples_cap : 256;
+        while (ncap < W.nsamples + n)
+            ncap *= 2;
+        psc_sample *grown = realloc(W.samples, ncap * sizeof *grown);
+        if (!grown) {
+            free(in);
+            return;
+        }
+        W.samples = grown;
+        W.samples_cap = ncap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        psc_sample *s = &W.samples[W.nsamples++];
+        *s = in[i];
+        s->cp = s->func = UINT32_MAX;
+        struct psc_wthread *t = thread_by_tid(s->tid ? s->tid : s->attribute_tid);
+        if (t) {
+            t->pending_samples = grow(t->pending_samples, sizeof *t->pending_samples, &t->pending_cap,
+                                      t->npending + 1);
+            t->pending_samples[t->npending++] = (uint32_t)(W.nsamples - 1);
+            if (s->ts < t->next_sample_ts)
+                t->next_sample_ts = s->ts;
+        }
+    }
+    free(in);
+}
+
+PSC_NOINSTR static void bind_i64_opt(sqlite3_stmt *st, int i, int64_t v, int present)
+{
+    if (present)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+PSC_NOINSTR static int write_samples(psc_store *s, int64_t run_id)
+{
+    for (struct psc_wthread *t = W.threads; t; t = t->next)
+        attribute_pending(t, UINT64_MAX); /* idle threads: their stack is as it stands */
+    for (size_t i = 0; i < W.nsamples; i++) {
+        const psc_sample *p = &W.samples[i];
+        sqlite3_stmt *st = s->ins_sample;
+        int64_t tdb = 0;
+        if (p->tid) {
+            for (struct psc_wthread *t = W.threads; t; t = t->next)
+                if (t->tid == p->tid && t->db_id) {
+                    tdb = t->db_id;
+                    break;
+                }
+            if (!tdb)
+                continue; /* a thread that never recorded an event: not in the profile */
+        }
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, i64(p->ts));
+        bind_i64_opt(st, 3, tdb, tdb != 0);
+        sqlite3_bind_int64(st, 4, p->cpu_user_ns);
+        sqlite3_bind_int64(st, 5, p->cpu_sys_ns);
+        bind_i64_opt(st, 6, p->rss, p->tid == 0 && p->rss >= 0);
+        bind_i64_opt(st, 7, p->rss_delta, p->tid == 0 && p->rss >= 0);
+        sqlite3_bind_int64(st, 8, p->minflt);
+        sqlite3_bind_int64(st, 9, p->majflt);
+        int has_cp = p->cp != UINT32_MAX && W.cps[p->cp].db_id;
+        bind_i64_opt(st, 10, has_cp ? W.funcs[p->func].db_id : 0, has_cp);
+        bind_i64_opt(st, 11, has_cp ? W.cps[p->cp].db_id : 0, has_cp);
+        sqlite3_bind_null(st, 12); /* stage: derived from stage spans at the end */
+        bind_i64_opt(st, 13, p->gpu_index, p->gpu_index >= 0);
+        if (!isnan(p->gpu_util))
+            sqlite3_bind_double(st, 14, p->gpu_util);
+        else
+            sqlite3_bind_null(st, 14);
+        bind_i64_opt(st, 15, p->gpu_mem, p->gpu_mem >= 0);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    W.nsamples = 0;
+    return 0;
+}
+
+/* At the end: each sample's innermost open stage on its thread, by time. */
+PSC_NOINSTR static int tag_sample_stages(psc_store *s, int64_t run_id)
+{
+    sqlite3_stmt *st;
+    const char *sql =
+        "UPDATE resource_sample SET stage_id = (SELECT g.id FROM stage g"
+        " WHERE g.run_id = resource_sample.run_id AND g.thread_id = resource_sample.thread_id"
+        " AND g.ts <= resource_sample.ts AND (g.dur IS NULL OR g.ts + g.dur >= resource_sample.ts)"
+        " ORDER BY g.ts DESC LIMIT 1)"
+        " WHERE run_id = ? AND thread_id IS NOT NULL";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---- flushing to SQLite ------------------------------------------------------------- */
@@ -559,10 +728,6 @@ PSC_NOINSTR static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s
         sqlite3_bind_null(st, i);
 }
 
-PSC_NOINSTR static int64_t i64(uint64_t v)
-{
-    return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
-}
 
 PSC_NOINSTR static int write_threads(psc_store *s, int64_t run_id)
 {
@@ -813,7 +978,10 @@ PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size
         write_rows(s, run_id, final ? SIZE_MAX : row_slice))
         goto fail_rollback;
     if (kind != FLUSH_ROWS &&
-        (write_stats(s, run_id) || psc_stage_flush(s, run_id) || write_run(s, run_id, now)))
+        (write_stats(s, run_id) || psc_stage_flush(s, run_id) || write_samples(s, run_id) ||
+         write_run(s, run_id, now)))
+        goto fail_rollback;
+    if (final && tag_sample_stages(s, run_id))
         goto fail_rollback;
     if (final) {
         struct timespec wall;
@@ -873,6 +1041,7 @@ PSC_NOINSTR static void writer_reset(void)
     free(W.dirty_funcs);
     free(W.dirty_cps);
     free(W.rows);
+    free(W.samples);
     for (size_t i = 0; i < W.ninc; i++)
         pcre2_code_free(W.inc[i]);
     for (size_t i = 0; i < W.nexc; i++)
@@ -887,6 +1056,7 @@ PSC_NOINSTR static void writer_reset(void)
         free(t->ts);
         free(t->touched);
         free(t->touched_flag);
+        free(t->pending_samples);
         free(t);
         t = next;
     }
@@ -898,6 +1068,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
 {
     (void)arg;
     psc_hooks_ignore_thread();
+    atomic_store(&writer_tid, (int)syscall(SYS_gettid));
     memset(&W, 0, sizeof W);
     W.ncps = 1; /* index 0: the virtual root */
     W.cps = grow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
@@ -928,6 +1099,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
         int stopping = atomic_load_explicit(&psc_state.stop_requested, memory_order_acquire);
         uint64_t flush_seq = atomic_load_explicit(&psc_state.flush_req, memory_order_acquire);
         uint64_t n = drain_all();
+        take_samples();
         uint64_t now = psc_now_ns(&psc_state.clock);
         if (stopping)
             break;
@@ -939,17 +1111,20 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
             atomic_store(&psc_state.flush_done, flush_seq);
         } else if (pending_rows >= PSC_ROW_BACKLOG) {
             flush_db(FLUSH_ROWS, pending_rows - PSC_ROW_BACKLOG / 2); /* back-pressure */
-        } else if (n < 64 && pending_rows) {
+        } else if (n < PSC_WRITER_BATCH && pending_rows) {
             /* Rings nearly empty: spend the idle time on a slice of raw rows, short
              * enough (~1 ms) that no thread's ring fills meanwhile. */
             flush_db(FLUSH_ROWS, PSC_ROW_SLICE);
             continue;
         }
-        /* Sleep briefly while threads are busy (a ring holds about 1-2 ms of a
-         * call-heavy thread), longer once everything has been quiet for a while. */
+        /* Poll again only once a batch has built up: reading a ring's head while its
+         * thread is storing it would bounce that cache line between the cores on every
+         * record. A ring holds ~2 ms of a call-heavy thread; the sleep is ~50 us. Once
+         * everything has been quiet for a while, sleep up to 2 ms (woken early by a
+         * thread whose ring is full, a flush request or stop). */
         idle_rounds = n ? 0 : idle_rounds + 1;
-        if (n == 0 && idle_rounds < 100) {
-            struct timespec ts = {0, 20000};
+        if (n < PSC_WRITER_BATCH && idle_rounds < 200) {
+            struct timespec ts = {0, 50000};
             nanosleep(&ts, NULL);
         } else if (n == 0) {
             struct timespec ts;
@@ -967,6 +1142,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     }
     /* Final: everything recorded is drained; open frames close at the end instant. */
     drain_all();
+    take_samples();
     uint64_t end = psc_now_ns(&psc_state.clock);
     for (struct psc_wthread *t = W.threads; t; t = t->next) {
         if (t->depth || t->overflow)

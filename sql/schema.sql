@@ -266,3 +266,26 @@ CREATE VIEW IF NOT EXISTS stage_summary AS
          SUM(s.rss_end - s.rss_begin) AS rss_growth
   FROM stage s
   GROUP BY s.run_id, s.name;
+
+-- CPU time and RSS growth attributed to the function on top of the stack when sampled.
+-- Thread rows carry the CPU of that thread; the process row of each tick carries RSS
+-- growth and is tagged with the busiest thread's stack top.
+CREATE VIEW IF NOT EXISTS resource_by_function AS
+  SELECT r.run_id, r.function_id, f.name,
+         SUM(CASE WHEN r.thread_id IS NOT NULL THEN 1 ELSE 0 END) AS samples,
+         SUM(CASE WHEN r.thread_id IS NOT NULL THEN r.cpu_user_ns + r.cpu_sys_ns ELSE 0 END) AS cpu_ns,
+         SUM(CASE WHEN r.thread_id IS NULL AND COALESCE(r.gpu_index, 0) = 0 THEN r.rss_delta ELSE 0 END) AS rss_growth
+  FROM resource_sample r JOIN function f ON f.id = r.function_id
+  GROUP BY r.run_id, r.function_id;
+
+-- CPU time per stage name from the thread samples taken inside its spans.
+CREATE VIEW IF NOT EXISTS resource_by_stage AS
+  SELECT r.run_id, s.name, COUNT(*) AS samples, SUM(r.cpu_user_ns + r.cpu_sys_ns) AS cpu_ns
+  FROM resource_sample r JOIN stage s ON s.id = r.stage_id
+  GROUP BY r.run_id, s.name;
+
+-- Process-wide timeline: one row per sampler tick with cumulative CPU.
+CREATE VIEW IF NOT EXISTS resource_timeline AS
+  SELECT run_id, ts, cpu_user_ns, cpu_sys_ns, rss, rss_delta, minflt, majflt, gpu_index, gpu_util, gpu_mem,
+         SUM(cpu_user_ns + cpu_sys_ns) OVER (PARTITION BY run_id, COALESCE(gpu_index, 0) ORDER BY ts) AS cpu_cum_ns
+  FROM resource_sample WHERE thread_id IS NULL;

@@ -566,6 +566,72 @@ static void test_stages(void)
     sqlite3_close(db);
 }
 
+static void test_sampler_attribution(void)
+{
+    /* excluded.c with a 300 ms spin in helper_excluded: most CPU samples land there */
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_SAMPLE_INTERVAL=10ms", NULL};
+    char *argv[] = {(char *)prog("excluded"), "300000", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    long long thread_rows = q(db, "SELECT count(*) FROM resource_sample WHERE thread_id IS NOT NULL");
+    long long in_helper = q(db, "SELECT count(*) FROM resource_sample r JOIN function f ON f.id=r.function_id"
+                                " WHERE r.thread_id IS NOT NULL AND f.name='helper_excluded'");
+    CU_ASSERT(thread_rows >= 20);
+    CU_ASSERT(in_helper * 10 >= thread_rows * 7); /* at least 70% of the samples */
+    CU_ASSERT_EQUAL(q(db, "SELECT samples FROM resource_by_function WHERE name='helper_excluded'"), in_helper);
+    CU_ASSERT(q(db, "SELECT count(*) FROM resource_timeline") >= 20);
+    /* CPU is in ns: the spinning thread's total is positive, at most the run's wall time,
+     * and within the process-wide total (which adds the writer and sampler threads) */
+    long long thread_cpu = q(db, "SELECT sum(cpu_user_ns + cpu_sys_ns) FROM resource_sample WHERE thread_id IS NOT NULL");
+    CU_ASSERT(thread_cpu >= 10000000);
+    CU_ASSERT(thread_cpu <= q(db, "SELECT dur FROM run"));
+    CU_ASSERT(thread_cpu <= q(db, "SELECT sum(cpu_user_ns + cpu_sys_ns) FROM resource_sample WHERE thread_id IS NULL") * 11 / 10);
+    CU_ASSERT(q(db, "SELECT count(*) FROM resource_sample WHERE thread_id IS NULL AND rss > 0") >= 20);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index IS NOT NULL OR gpu_util IS NOT NULL"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(qtext(db, "SELECT config_json FROM run"), "\"gpu\":\"none:"));
+    sqlite3_close(db);
+
+    /* sampler off */
+    new_tmpdir();
+    const char *env_off[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_SAMPLE_INTERVAL=0", NULL};
+    char *argv2[] = {(char *)prog("excluded"), "50000", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv2, env_off), 0);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample"), 0);
+    sqlite3_close(db);
+}
+
+static void test_fake_nvml(void)
+{
+    new_tmpdir();
+    char lib[600];
+    snprintf(lib, sizeof lib, "PSCOPE_NVML_LIB=%s/tests/libfake_nvml.so", PSCOPE_BUILD_DIR);
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), lib, "PSCOPE_SAMPLE_INTERVAL=10ms", NULL};
+    char *argv[] = {(char *)prog("excluded"), "100000", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_STRING_EQUAL(qtext(db, "SELECT json_extract(config_json, '$.gpu') FROM run"), "nvml: 2 devices");
+    long long dev0 = q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index=0");
+    CU_ASSERT(dev0 >= 5);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index=1"), dev0);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index=0 AND (gpu_util<>40 OR gpu_mem<>1073741824)"), 0);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index=1 AND (gpu_util<>50 OR gpu_mem<>2147483648)"), 0);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE thread_id IS NOT NULL AND gpu_index IS NOT NULL"), 0);
+    sqlite3_close(db);
+
+    /* a library without the NVML functions: GPU off, the program unaffected */
+    new_tmpdir();
+    const char *env2[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_NVML_LIB=libm.so.6", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env2), 0);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(qtext(db, "SELECT config_json FROM run"), "lacks the NVML functions"));
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index IS NOT NULL"), 0);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -586,6 +652,8 @@ int main(void)
     CU_add_test(s, "pscope-run", test_pscope_run);
     CU_add_test(s, "crash safety", test_crash_safety);
     CU_add_test(s, "stages, counters, gauges", test_stages);
+    CU_add_test(s, "resource samples attributed to the running function", test_sampler_attribution);
+    CU_add_test(s, "GPU through a fake NVML", test_fake_nvml);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
