@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pcre2.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,16 @@ PSC_NOINSTR static int insert_run(psc_store *s)
     return 0;
 }
 
+PSC_NOINSTR int psc_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(thread, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 PSC_NOINSTR static void on_exit_handler(void)
 {
     pscope_stop();
@@ -222,7 +233,7 @@ PSC_NOINSTR static int start_locked(const char *db_path)
     atomic_store(&psc_state.flush_done, 0);
     psc_state.pending_rings = NULL;
     atomic_fetch_add(&psc_state.gen, 1);
-    if (pthread_create(&psc_state.writer, NULL, psc_writer_main, NULL) != 0) {
+    if (psc_thread_create(&psc_state.writer, psc_writer_main, NULL) != 0) {
         psc_warn("%s: cannot start the writer thread; profiling off", path);
         psc_sampler_stop();
         psc_store_close(s);

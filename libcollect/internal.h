@@ -140,6 +140,11 @@ PSC_NOINSTR psc_ring *psc_thread_ring(void);
 /* hooks.c: mark the calling thread as internal (writer, sampler): its events are ignored. */
 PSC_NOINSTR void psc_hooks_ignore_thread(void);
 
+/* collector.c: pthread_create with every signal blocked in the new thread, so the
+ * program's signal handlers never run on the collector's own threads (where their
+ * events could not be recorded). Same contract as pthread_create. */
+PSC_NOINSTR int psc_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
+
 /* writer.c: the writer thread's body; arg unused. */
 PSC_NOINSTR void *psc_writer_main(void *arg);
 /* writer.c: wake the writer (ring full, flush, stop). Async-signal unsafe. */

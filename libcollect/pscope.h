@@ -84,7 +84,7 @@ PSCOPE_NOINSTR void pscope__stage_cleanup(pscope_stage **stage);
 #define PSCOPE__CAT(a, b) PSCOPE__CAT2(a, b)
 #define PSCOPE_STAGE(name)                                                              \
     for (pscope_stage *PSCOPE__CAT(pscope__st_, __LINE__)                               \
-             __attribute__((cleanup(pscope__stage_cleanup))) = pscope_stage_begin(name), \
+             __attribute__((cleanup(pscope__stage_cleanup), unused)) = pscope_stage_begin(name), \
              *PSCOPE__CAT(pscope__once_, __LINE__) = (pscope_stage *)1;                  \
          PSCOPE__CAT(pscope__once_, __LINE__);                                          \
          PSCOPE__CAT(pscope__once_, __LINE__) = (pscope_stage *)0)

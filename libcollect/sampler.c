@@ -354,7 +354,7 @@ PSC_NOINSTR int psc_sampler_start(uint64_t interval_ns)
     S.interval_ns = interval_ns;
     atomic_store(&S.stop, 0);
     S.nprev = 0;
-    if (pthread_create(&S.thread, NULL, sampler_main, NULL) != 0)
+    if (psc_thread_create(&S.thread, sampler_main, NULL) != 0)
         return -1;
     S.running = 1;
     return 0;

@@ -632,6 +632,84 @@ static void test_fake_nvml(void)
     sqlite3_close(db);
 }
 
+static void test_signal_handlers(void)
+{
+    new_tmpdir();
+    sqlite3 *db = NULL;
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("signals"), "3000000", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    char *out = slurp(out_path);
+    long delivered = -1;
+    char *p = strstr(out, "delivered=");
+    if (p)
+        delivered = atol(p + 10);
+    free(out);
+    CU_ASSERT(delivered > 0);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "work"), 3000000);
+    CU_ASSERT_EQUAL(q(db, "SELECT unmatched_exits FROM run"), 0);
+    long long handled = calls_of(db, 1, "on_alarm");
+    long long lost = q(db, "SELECT events_lost FROM run");
+    if (handled == -999)
+        handled = 0;
+    /* each dropped handler invocation loses its 4 events (2 functions, enter + exit) */
+    CU_ASSERT_EQUAL(handled + lost / 4, delivered);
+    CU_ASSERT_EQUAL(lost % 4, 0);
+    sqlite3_close(db);
+}
+
+static void test_many_threads(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("many_threads", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "short_job"), 16);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "pool_worker"), 4);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "task"), 1000);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 1 + 16 + 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread WHERE is_main=0"), 20);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(calls) FROM thread WHERE is_main=0"), 16 + 4 + 1000);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(t.calls) FROM thread_stat t JOIN function f ON f.id=t.function_id"
+                          " WHERE f.name='short_job'"), 16);
+    CU_ASSERT_EQUAL(q(db, "SELECT events_lost + unmatched_exits FROM run"), 0);
+    sqlite3_close(db);
+}
+
+static void test_exec_new_run(void)
+{
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("execer"), (char *)prog("foo_loop"), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 2);
+    /* the new image is a complete run of its own, with the same pid */
+    CU_ASSERT_EQUAL(calls_of(db, 2, "loop"), 6);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run WHERE id=2"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(DISTINCT pid) FROM run"), 1);
+    sqlite3_close(db);
+}
+
+static void test_depth_overflow(void)
+{
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("deep"), "20000", "2", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    /* default max_depth 4096: per thread deep_worker + 4095 descend frames are tracked */
+    CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow FROM run"), 2 * (20001 - 4096));
+    CU_ASSERT_EQUAL(calls_of(db, 1, "descend"), 2 * 4095);
+    CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 4096);
+    CU_ASSERT_EQUAL(q(db, "SELECT unmatched_exits FROM run"), 0);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -654,6 +732,10 @@ int main(void)
     CU_add_test(s, "stages, counters, gauges", test_stages);
     CU_add_test(s, "resource samples attributed to the running function", test_sampler_attribution);
     CU_add_test(s, "GPU through a fake NVML", test_fake_nvml);
+    CU_add_test(s, "instrumented signal handlers during hooks", test_signal_handlers);
+    CU_add_test(s, "16 short-lived threads and a pool", test_many_threads);
+    CU_add_test(s, "exec starts a new run", test_exec_new_run);
+    CU_add_test(s, "recursion beyond max_depth", test_depth_overflow);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
