@@ -53,7 +53,7 @@ LIB_A    := $(B)/lib/libpscope.a
 TOOLLIB  := $(B)/lib/libpscope_tools.a
 SQLEXT   := $(B)/lib/pscope_sqlite.so
 
-.PHONY: all deps demo test bench install uninstall clean check-asan check-valgrind fuzz
+.PHONY: all deps demo test bench install uninstall clean
 all: $(LIB_SO) $(LIB_A) $(TOOLS) $(SAMPLES) $(if $(wildcard tools/sqlext/*.c),$(SQLEXT))
 
 deps: $(DEPS_STAMP)
@@ -162,5 +162,8 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+# Further targets live in mk/*.mk (hardening: check-asan, check-valgrind, fuzz).
+-include $(sort $(wildcard mk/*.mk))
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
