@@ -47,6 +47,7 @@ PROGS          := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%)
 PROGS_LINKED   := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%-linked)
 UNITS          := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FAKES          := $(FAKE_SRC:tests/fake/%.c=$(B)/tests/lib%.so)
+PROG_LIBS      := $(patsubst tests/progs/lib/%.c,$(B)/tests/progs/lib%.so,$(sort $(wildcard tests/progs/lib/*.c)))
 
 LIB_SO   := $(B)/lib/libpscope.so
 LIB_A    := $(B)/lib/libpscope.a
@@ -123,6 +124,11 @@ $(B)/tests/%: tests/unit/%.c $(TOOLLIB) $(LIB_A) | $(DEPS_STAMP)
 	$(CC) $(CFLAGS_COMMON) -Wno-conversion -DPSCOPE_BUILD_DIR='"$(abspath $(B))"' -o $@ $< \
 	  $(TOOLLIB) $(LIBS_TOOLS) -lcunit -ldw -lelf -lpthread -ldl
 
+# Instrumented shared libraries the test programs dlopen.
+$(B)/tests/progs/lib%.so: tests/progs/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(INSTR) -fPIC -shared -o $@ $<
+
 # Stand-in libraries the tests load at run time (e.g. a fake NVML).
 $(B)/tests/lib%.so: tests/fake/%.c
 	@mkdir -p $(@D)
@@ -133,7 +139,7 @@ $(B)/tests/lib%.so: tests/fake/%.c
 demo: all
 	@scripts/demo.sh
 
-test: all $(PROGS) $(PROGS_LINKED) $(FAKES) $(UNITS)
+test: all $(PROGS) $(PROGS_LINKED) $(PROG_LIBS) $(FAKES) $(UNITS)
 	@scripts/run_tests.sh
 
 bench: all

@@ -217,17 +217,21 @@ PSC_NOINSTR static int start_locked(const char *db_path)
         psc_warn("%s; profiling off", err);
         return -1;
     }
+    err[0] = '\0';
     if (psc_sampler_start(psc_state.cfg.sample_interval_ns))
         psc_warn("cannot start the resource sampler; profiling without it");
     if (psc_store_prepare(s, err, sizeof err) || insert_run(s)) {
         psc_sampler_stop();
+        psc_allow_close(1);
         if (!err[0])
             snprintf(err, sizeof err, "%s: cannot insert the run row: %s", path, sqlite3_errmsg(s->db));
         psc_warn("%s; profiling off", err);
         psc_store_close(s);
+        psc_allow_close(0);
         return -1;
     }
     psc_state.store = s;
+    psc_protect_db_fds(path);
     atomic_store(&psc_state.stop_requested, 0);
     atomic_store(&psc_state.flush_req, 0);
     atomic_store(&psc_state.flush_done, 0);
@@ -236,7 +240,10 @@ PSC_NOINSTR static int start_locked(const char *db_path)
     if (psc_thread_create(&psc_state.writer, psc_writer_main, NULL) != 0) {
         psc_warn("%s: cannot start the writer thread; profiling off", path);
         psc_sampler_stop();
+        psc_unprotect_fds();
+        psc_allow_close(1);
         psc_store_close(s);
+        psc_allow_close(0);
         psc_state.store = NULL;
         return -1;
     }
@@ -259,7 +266,10 @@ PSC_NOINSTR static int stop_locked(void)
     psc_writer_wake();
     pthread_join(psc_state.writer, NULL);
     psc_state.writer_running = 0;
+    psc_allow_close(1);
     psc_store_close(psc_state.store);
+    psc_allow_close(0);
+    psc_unprotect_fds();
     psc_state.store = NULL;
     return 0;
 }
@@ -335,10 +345,12 @@ PSC_NOINSTR static void before_fork(void)
      * at the instant of the fork (the child opens its own connection). */
     pthread_mutex_lock(&life_lock);
     pthread_mutex_lock(&psc_db_lock);
+    pthread_mutex_lock(&psc_io_lock);
 }
 
 PSC_NOINSTR static void after_fork_parent(void)
 {
+    pthread_mutex_unlock(&psc_io_lock);
     pthread_mutex_unlock(&psc_db_lock);
     pthread_mutex_unlock(&life_lock);
 }
@@ -349,6 +361,7 @@ PSC_NOINSTR static void after_fork_child(void)
      * here, and the SQLite handle must not be touched (not even closed). */
     pthread_mutex_init(&life_lock, NULL);
     pthread_mutex_init(&psc_db_lock, NULL);
+    pthread_mutex_init(&psc_io_lock, NULL);
     pthread_mutex_init(&psc_state.reg_lock, NULL);
     pthread_mutex_init(&psc_state.wake_lock, NULL);
     pthread_cond_init(&psc_state.wake_cond, NULL);
@@ -359,6 +372,8 @@ PSC_NOINSTR static void after_fork_child(void)
     int was_active = atomic_load(&psc_state.active);
     atomic_store(&psc_state.active, 0);
     psc_state.writer_running = 0;
+    /* The inherited descriptors of the parent's database stay protected (closing one
+     * would drop this process's locks on the file). */
     /* The parent's store is leaked on purpose: closing it would act on the parent's
      * connection state. Its path (a private copy in our memory) names our database. */
     const char *path = psc_state.store ? psc_state.store->path : NULL;

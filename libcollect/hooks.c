@@ -66,6 +66,11 @@ PSC_NOINSTR void psc_hooks_ignore_thread(void)
     tls.ignored = 1;
 }
 
+PSC_NOINSTR int psc_hooks_thread_is_internal(void)
+{
+    return tls.ignored;
+}
+
 PSC_NOINSTR void psc_hooks_after_fork_child(void)
 {
     /* The parent's ring (copied into the child) belongs to the parent's run; the child

@@ -137,6 +137,17 @@ PSC_NOINSTR void psc_hooks_after_fork_child(void);
 /* hooks.c: ring of the calling thread for the current generation, registering it if
  * needed; NULL when not active or out of memory. Not for the hot path. */
 PSC_NOINSTR psc_ring *psc_thread_ring(void);
+/* hooks.c: 1 on the collector's own threads (writer, sampler). */
+PSC_NOINSTR int psc_hooks_thread_is_internal(void);
+/* interpose.c: keep the descriptors of the database at db_path (and -wal/-shm) from
+ * being closed by the program; call after opening and after the first write. */
+PSC_NOINSTR void psc_protect_db_fds(const char *db_path);
+/* interpose.c: see there; taken by collector threads around short-lived descriptors. */
+extern pthread_mutex_t psc_io_lock;
+/* interpose.c: forget the protected descriptors (the database is being closed). */
+PSC_NOINSTR void psc_unprotect_fds(void);
+/* interpose.c: let the calling thread close protected descriptors (store close). */
+PSC_NOINSTR void psc_allow_close(int allow);
 /* hooks.c: mark the calling thread as internal (writer, sampler): its events are ignored. */
 PSC_NOINSTR void psc_hooks_ignore_thread(void);
 

@@ -341,7 +341,9 @@ PSC_NOINSTR static void *sampler_main(void *arg)
         pthread_mutex_unlock(&S.lock);
         if (atomic_load(&S.stop))
             break;
+        pthread_mutex_lock(&psc_io_lock);
         sample_once(++tick);
+        pthread_mutex_unlock(&psc_io_lock);
     }
     return NULL;
 }

@@ -137,6 +137,7 @@ typedef struct writer {
     uint64_t calls_seen, calls_stored, rows_dropped, lost, depth_overflow, unmatched, max_depth_seen;
     uint64_t last_ns;
     int db_failed;
+    int fds_protected;
     psc_sample *samples; size_t nsamples, samples_cap; /* attributed, not yet inserted */
 } writer;
 
@@ -227,7 +228,9 @@ PSC_NOINSTR static uint32_t func_for(uint64_t addr)
     memset(f, 0, sizeof *f);
     f->addr = addr;
     f->min = UINT64_MAX;
+    pthread_mutex_lock(&psc_io_lock);
     psc_symbols_resolve(W.syms, addr, &f->sym);
+    pthread_mutex_unlock(&psc_io_lock);
     if ((W.ninc && !name_matches(W.inc, W.ninc, f->sym.name)) ||
         name_matches(W.exc, W.nexc, f->sym.name))
         f->excluded = 1;
@@ -993,6 +996,11 @@ PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size
     }
     if (psc_store_exec(s, "COMMIT") != SQLITE_OK)
         goto fail_rollback;
+    if (!W.fds_protected) {
+        /* the -wal and -shm files exist from the first write on */
+        psc_protect_db_fds(s->path);
+        W.fds_protected = 1;
+    }
     return;
 fail_rollback:
     psc_warn("%s: write failed: %s; profiling stopped", s->path, sqlite3_errmsg(s->db));
@@ -1073,7 +1081,9 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     W.ncps = 1; /* index 0: the virtual root */
     W.cps = grow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
     W.cps_inserted = 1;
+    pthread_mutex_lock(&psc_io_lock);
     W.syms = psc_symbols_new();
+    pthread_mutex_unlock(&psc_io_lock);
     compile_patterns(psc_state.cfg.include, psc_state.cfg.n_include, &W.inc, &W.ninc);
     compile_patterns(psc_state.cfg.exclude, psc_state.cfg.n_exclude, &W.exc, &W.nexc);
 

@@ -710,6 +710,95 @@ static void test_depth_overflow(void)
     sqlite3_close(db);
 }
 
+static void test_closed_descriptors(void)
+{
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("closefds"), (char *)path_in_tmp("program.txt"), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    char *data = slurp(path_in_tmp("program.txt"));
+    CU_ASSERT_EQUAL(strlen(data), 13 * 1000);
+    CU_ASSERT_EQUAL(count_lines_with(data, "program data\n"), 1000);
+    free(data);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_STRING_EQUAL(qtext(db, "PRAGMA integrity_check"), "ok");
+    CU_ASSERT_EQUAL(calls_of(db, 1, "work"), 10);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+    sqlite3_close(db);
+}
+
+static void test_exit_from_thread(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("exit_thread", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "before"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "leaf"), 3);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "quitter"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "main"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 2);
+    sqlite3_close(db);
+}
+
+static void test_dlclose_symbols(void)
+{
+    new_tmpdir();
+    char lib[512];
+    snprintf(lib, sizeof lib, "%s/tests/progs/libplugin.so", PSCOPE_BUILD_DIR);
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("dlopener"), lib, NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "plugin_entry"), 3);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "plugin_helper"), 6);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "after_close"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function WHERE name='plugin_helper' AND module LIKE '%%/libplugin.so'"
+                          " AND file LIKE '%%plugin.c'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function WHERE name LIKE '0x%%'"), 0);
+    sqlite3_close(db);
+}
+
+static void test_spawned_children(void)
+{
+    /* fork + exec and posix_spawn of instrumented programs: one run per process image */
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("execer"), (char *)prog("forker"), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    /* execer image, forker parent, forker child */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE parent_run_id IS NOT NULL"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(calls) FROM function_summary WHERE name='child_work'"), 3);
+    sqlite3_close(db);
+
+    /* many short threads: every one is in the thread table */
+    new_tmpdir();
+    const char *env2[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv2[] = {(char *)prog("many_threads"), "10000", "0", "0", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv2, env2), 0);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "short_job"), 10000);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 10001);
+    sqlite3_close(db);
+
+    /* 16 threads recursing to depth 20000 */
+    new_tmpdir();
+    char *argv3[] = {(char *)prog("deep"), "20000", "16", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv3, env2), 0);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow FROM run"), 16 * (20001 - 4096));
+    CU_ASSERT_EQUAL(calls_of(db, 1, "descend"), 16 * 4095);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -736,6 +825,10 @@ int main(void)
     CU_add_test(s, "16 short-lived threads and a pool", test_many_threads);
     CU_add_test(s, "exec starts a new run", test_exec_new_run);
     CU_add_test(s, "recursion beyond max_depth", test_depth_overflow);
+    CU_add_test(s, "a program closing every descriptor", test_closed_descriptors);
+    CU_add_test(s, "exit() from a non-main thread", test_exit_from_thread);
+    CU_add_test(s, "dlclose'd library keeps its symbols", test_dlclose_symbols);
+    CU_add_test(s, "exec, fork, thread churn, deep recursion on 16 threads", test_spawned_children);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
