@@ -35,6 +35,7 @@ TOOLLIB_SRC    := $(sort $(wildcard tools/lib/*.c))
 TOOL_SRC       := $(sort $(wildcard tools/pscope-*.c))
 SAMPLE_SRC     := $(sort $(wildcard samples/*.c))
 PROG_SRC       := $(sort $(wildcard tests/progs/*.c))
+PROG_CXX_SRC   := $(sort $(wildcard tests/progs/*.cpp))
 UNIT_SRC       := $(sort $(wildcard tests/unit/test_*.c))
 FAKE_SRC       := $(sort $(wildcard tests/fake/*.c))
 
@@ -45,6 +46,7 @@ TOOLS          := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
 SAMPLES        := $(SAMPLE_SRC:samples/%.c=$(B)/samples/%)
 PROGS          := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%)
 PROGS_LINKED   := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%-linked)
+PROGS_CXX      := $(PROG_CXX_SRC:tests/progs/%.cpp=$(B)/tests/progs/%)
 UNITS          := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FAKES          := $(FAKE_SRC:tests/fake/%.c=$(B)/tests/lib%.so)
 PROG_LIBS      := $(patsubst tests/progs/lib/%.c,$(B)/tests/progs/lib%.so,$(sort $(wildcard tests/progs/lib/*.c)))
@@ -124,6 +126,10 @@ $(B)/tests/%: tests/unit/%.c $(TOOLLIB) $(LIB_A) | $(DEPS_STAMP)
 	$(CC) $(CFLAGS_COMMON) -Wno-conversion -DPSCOPE_BUILD_DIR='"$(abspath $(B))"' -o $@ $< \
 	  $(TOOLLIB) $(LIBS_TOOLS) -lcunit -ldw -lelf -lpthread -ldl
 
+$(B)/tests/progs/%: tests/progs/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) -finstrument-functions -O1 -g -fno-inline -Wall -Wextra -Werror -o $@ $<
+
 # Instrumented shared libraries the test programs dlopen.
 $(B)/tests/progs/lib%.so: tests/progs/lib/%.c
 	@mkdir -p $(@D)
@@ -139,7 +145,7 @@ $(B)/tests/lib%.so: tests/fake/%.c
 demo: all
 	@scripts/demo.sh
 
-test: all $(PROGS) $(PROGS_LINKED) $(PROG_LIBS) $(FAKES) $(UNITS)
+test: all $(PROGS) $(PROGS_LINKED) $(PROGS_CXX) $(PROG_LIBS) $(FAKES) $(UNITS)
 	@scripts/run_tests.sh
 
 bench: all

@@ -799,6 +799,17 @@ static void test_spawned_children(void)
     sqlite3_close(db);
 }
 
+static void test_cxx_demangled(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("cxx_names", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM function_summary WHERE name='shapes::Square::area(int) const'"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM function_summary WHERE name='double shapes::scale<double>(double)'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function WHERE name LIKE '_Z%%'"), 0);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -829,6 +840,7 @@ int main(void)
     CU_add_test(s, "exit() from a non-main thread", test_exit_from_thread);
     CU_add_test(s, "dlclose'd library keeps its symbols", test_dlclose_symbols);
     CU_add_test(s, "exec, fork, thread churn, deep recursion on 16 threads", test_spawned_children);
+    CU_add_test(s, "C++ names demangled", test_cxx_demangled);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
