@@ -19,6 +19,11 @@ PSC_NOINSTR static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+PSC_NOINSTR __attribute__((noinline)) uint64_t psc_tick_monotonic(void)
+{
+    return mono_ns();
+}
+
 PSC_NOINSTR static int tsc_usable(void)
 {
 #if defined(__x86_64__) || defined(__i386__)

@@ -146,7 +146,7 @@ PSC_NOINSTR __attribute__((noinline, cold)) static int wait_for_room(psc_ring *r
     }
 }
 
-PSC_NOINSTR static inline void record_event(uint64_t addr_kind)
+PSC_NOINSTR __attribute__((always_inline)) static inline void record_event(uint64_t addr_kind)
 {
     if (PSC_UNLIKELY(!atomic_load_explicit(&psc_state.active, memory_order_relaxed)))
         return;

@@ -71,6 +71,9 @@ typedef struct psc_clock {
     double ns_per_tick;   /* 0 until calibrated (writer), 1.0 with monotonic */
 } psc_clock;
 
+/* CLOCK_MONOTONIC in ns (clock.c); out of line so the TSC path stays register-light. */
+PSC_NOINSTR uint64_t psc_tick_monotonic(void);
+
 PSC_NOINSTR static inline uint64_t psc_tick(int use_tsc)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -79,9 +82,7 @@ PSC_NOINSTR static inline uint64_t psc_tick(int use_tsc)
 #else
     (void)use_tsc;
 #endif
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return psc_tick_monotonic();
 }
 
 /* Choose the clock (TSC when the CPU has constant and nonstop TSC and the kernel uses
@@ -128,7 +129,7 @@ typedef struct psc_run {
     pid_t pid;
 } psc_run;
 
-extern psc_run psc_state;
+extern psc_run psc_state __attribute__((visibility("hidden")));
 /* Held by the writer while it is inside SQLite, and by fork's prepare handler. */
 extern pthread_mutex_t psc_db_lock;
 
