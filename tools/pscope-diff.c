@@ -64,6 +64,16 @@ static void spec_push(spec_list *l, const char *s)
     l->v[l->n++] = s;
 }
 
+/* Free what the option parsing allocated and return rc (for main's early exits). */
+static int args_free(int rc, pt_filter *filter, spec_list *a, spec_list *b, spec_list *c)
+{
+    pt_filter_free(filter);
+    free(a->v);
+    free(b->v);
+    free(c->v);
+    return rc;
+}
+
 /* Open databases, shared by specs naming the same path. */
 typedef struct db_cache {
     pt_db **db;
@@ -250,16 +260,16 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return PT_EXIT_OK;
+            return args_free(PT_EXIT_OK, filter, &positional, &base_specs, &cur_specs);
         case OPT_VERSION:
             printf("pscope-diff %s\n", pt_version());
-            return PT_EXIT_OK;
+            return args_free(PT_EXIT_OK, filter, &positional, &base_specs, &cur_specs);
         default:
             usage(stderr);
-            return PT_EXIT_USAGE;
+            return args_free(PT_EXIT_USAGE, filter, &positional, &base_specs, &cur_specs);
         }
         if (rc)
-            return rc;
+            return args_free(rc, filter, &positional, &base_specs, &cur_specs);
         mode = &positional; /* an option ends a --base/--current list */
     }
     for (int i = optind; i < argc; i++) /* after "--" */
@@ -269,12 +279,12 @@ int main(int argc, char **argv)
         if (!base_specs.n || !cur_specs.n || positional.n) {
             pt_error("give --base SPEC... and --current SPEC... together, without BASE "
                      "CURRENT arguments (see --help)");
-            return PT_EXIT_USAGE;
+            return args_free(PT_EXIT_USAGE, filter, &positional, &base_specs, &cur_specs);
         }
     } else if (positional.n != 2) {
         pt_error("expected BASE and CURRENT, got %zu argument%s (see --help)", positional.n,
                  positional.n == 1 ? "" : "s");
-        return PT_EXIT_USAGE;
+        return args_free(PT_EXIT_USAGE, filter, &positional, &base_specs, &cur_specs);
     } else {
         spec_push(&base_specs, positional.v[0]);
         spec_push(&cur_specs, positional.v[1]);
@@ -284,7 +294,7 @@ int main(int argc, char **argv)
     pt_out *out = NULL;
     rc = pt_out_open(output, fmt, &out);
     if (rc)
-        return rc;
+        return args_free(rc, filter, &positional, &base_specs, &cur_specs);
     db_cache cache = { 0 };
     diff_run *base = NULL, *cur = NULL;
     size_t nbase = 0, ncur = 0;
@@ -317,9 +327,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cache.n; i++)
         pt_db_close(cache.db[i]);
     free(cache.db);
-    pt_filter_free(filter);
-    free(positional.v);
-    free(base_specs.v);
-    free(cur_specs.v);
-    return rc;
+    return args_free(rc, filter, &positional, &base_specs, &cur_specs);
 }

@@ -212,6 +212,7 @@ int main(int argc, char **argv)
     char *prog = resolve_program(argv[optind]);
     if (!prog) {
         fprintf(stderr, "pscope-run: %s: command not found\n", argv[optind]);
+        free(lib);
         return 127;
     }
     if (has_instrumentation(prog) == 0)
@@ -228,6 +229,8 @@ int main(int argc, char **argv)
         char cwd[PATH_MAX];
         if (!getcwd(cwd, sizeof cwd)) {
             fprintf(stderr, "pscope-run: cannot read the working directory: %s\n", strerror(errno));
+            free(prog);
+            free(lib);
             return 2;
         }
         snprintf(db_abs, sizeof db_abs, "%s/%s", cwd, db);

@@ -724,7 +724,8 @@ static void expect_fail(fx_result r, int code, const char *msg)
 static void test_bad_inputs(void)
 {
     const char *txt = fx_path("notdb.txt");
-    fx_write_file(txt, "this is not a database, just some text that is long enough\n", 61);
+    static const char notdb[] = "this is not a database, just some text that is long enough\n";
+    fx_write_file(txt, notdb, sizeof notdb - 1);
     expect_fail(STATS(txt), 3, "notdb.txt: not an SQLite database");
 
     const char *empty = fx_path("empty.db");

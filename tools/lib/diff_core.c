@@ -148,8 +148,10 @@ static int load_functions(pt_db *db, diff_run *r)
     sqlite3_finalize(st);
     if (rc < 0)
         return PT_EXIT_DATA;
-    /* The SQL orders by key already; sorting again keeps the merge independent of it. */
-    qsort(r->func, r->nfunc, sizeof *r->func, cmp_func);
+    /* The SQL orders by key already; sorting again keeps the merge independent of it.
+     * (Not with no functions: qsort(NULL, 0, ...) is undefined behaviour.) */
+    if (r->nfunc > 1)
+        qsort(r->func, r->nfunc, sizeof *r->func, cmp_func);
     return 0;
 }
 
