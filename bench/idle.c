@@ -6,6 +6,7 @@
  * wall time, is the sampler's share of one core. Prints the number of sleeps done.
  * Usage: idle [MS]
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -1,7 +1,7 @@
 /* bench/stage_cost.c: cost of the pscope stage API, for `make bench`.
  *
  * Times, with CLOCK_MONOTONIC around each loop: PAIRS pscope_stage_begin/end pairs
- * (default 200,000), MARKS pscope_stage_record marks inside one open stage (default
+ * (default 100,000), MARKS pscope_stage_record marks inside one open stage (default
  * 2,000,000) and MARKS pscope_counter_add calls, and prints nanoseconds per operation
  * as `key=value` lines for scripts/bench.sh. Linked with -lpscope; run it with
  * PSCOPE_OUTPUT=DB to measure the profiling-on cost, without it for the off cost
@@ -9,6 +9,7 @@
  * itself (about a nanosecond).
  * Usage: stage_cost [PAIRS [MARKS]]
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -22,7 +23,7 @@ static double now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-    long pairs = argc > 1 ? atol(argv[1]) : 200000L;
+    long pairs = argc > 1 ? atol(argv[1]) : 100000L;
     long marks = argc > 2 ? atol(argv[2]) : 2000000L;
     if (pairs <= 0 || marks <= 0) {
         fprintf(stderr, "usage: stage_cost [PAIRS [MARKS]], both > 0\n");

@@ -17,7 +17,7 @@
 #                    (default: $B if set, else build), relative to the repository root
 #   BENCH_RUNS       measured rounds per group (default 5, minimum 5 unless BENCH_QUICK=1)
 #   BENCH_OUT        report path (default: BENCHMARKS.md in the repository root)
-#   BENCH_SENSOR_ARGS  arguments of build/samples/sensor_pipeline (default: 2000000)
+#   BENCH_SENSOR_ARGS  arguments of build/samples/sensor_pipeline (default: 100000)
 #   BENCH_FIB_N      fib argument (default 32); BENCH_CALLS_ITER calls.c iterations (2500000)
 #   BENCH_SAMPLER_ENV / BENCH_SAMPLER_ON / BENCH_SAMPLER_OFF: environment variable and
 #                    values that set the sampler interval (default PSCOPE_SAMPLE_INTERVAL,
@@ -39,7 +39,7 @@ if [ "${BENCH_QUICK:-0}" != 1 ] && [ "$RUNS" -lt 5 ]; then RUNS=5; fi
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 FIB_N=${BENCH_FIB_N:-32}
 CALLS_ITER=${BENCH_CALLS_ITER:-2500000}
-read -r -a SENSOR_ARGS <<<"${BENCH_SENSOR_ARGS:-2000000}"
+read -r -a SENSOR_ARGS <<<"${BENCH_SENSOR_ARGS:-100000}"
 SAMPLER_ENV=${BENCH_SAMPLER_ENV:-PSCOPE_SAMPLE_INTERVAL}
 SAMPLER_ON=${BENCH_SAMPLER_ON:-10ms}
 SAMPLER_OFF=${BENCH_SAMPLER_OFF:-0}
@@ -73,6 +73,16 @@ show() {
   printf '%s' "$s"
 }
 
+# shq WORD...: the words joined by spaces, single-quoted where the shell needs it.
+shq() {
+  local w sep="" q="'"
+  for w in "$@"; do
+    if [[ -n $w && $w != *[!A-Za-z0-9_./=:,@%+-]* ]]; then printf '%s%s' "$sep" "$w"
+    else printf "%s'%s'" "$sep" "${w//$q/$q\\$q$q}"; fi
+    sep=" "
+  done
+}
+
 # record_cmd KEY WORD...: remember the command of KEY (first use only) for the report.
 declare -A CMD_SEEN=()
 record_cmd() {
@@ -82,8 +92,8 @@ record_cmd() {
   CMD_SEEN[$key]=1
   local line=""
   while [ $# -gt 0 ] && [ "$1" = env ]; do shift; done
-  [ $# -gt 0 ] && line=$(printf '%q ' "$@")
-  printf '%s\t%s\n' "$key" "$(show "${line% }")" >>"$CMDS"
+  [ $# -gt 0 ] && line=$(shq "$@")
+  printf '%s\t%s\n' "$key" "$(show "$line")" >>"$CMDS"
 }
 
 # ---- tools the harness needs ----------------------------------------------------------
@@ -301,7 +311,7 @@ setup() {
     uftrace)
       [ $HAVE_UFTRACE = 1 ] || return 1
       OUTPATH=$WORK/out/$g.uftrace.$slot OUTKIND=uftrace
-      CMD=(uftrace record -d "$OUTPATH" "$bin" "${args[@]}") ;;
+      CMD=(uftrace record --no-libcall -d "$OUTPATH" "$bin" "${args[@]}") ;;
     sampler_on | sampler_off)
       OUTPATH=$WORK/out/$g.$v.db OUTKIND=db
       EXTRA_SQL="SELECT count(*) FROM resource_sample WHERE run_id = (SELECT max(id) FROM run)"
@@ -382,6 +392,10 @@ fi
 declare -A PROG_TITLE=([fib]="fib($FIB_N)" [calls]="calls ($CALLS_ITER × 4)"
   [sensor]="sensor_pipeline ${SENSOR_ARGS[*]}")
 
+PROG_BIN[fixed]=$BB/fib
+PROG_ARGS_STR[fixed]=1
+[ $HAVE_LINKED = 1 ] && PROG_LINKED[fixed]=$BB/fib-linked
+measure fixed base run linked uftrace
 measure fib base run linked uftrace unlimited
 measure calls base run linked uftrace
 [ -x "$SENSOR" ] && measure sensor base run linked uftrace unlimited
@@ -395,8 +409,12 @@ for g in "${PROGRAMS[@]}"; do
 done
 
 REPORT=$WORK/report.md
+SUMMARY=$WORK/summary.md
 : >"$REPORT"
+: >"$SUMMARY"
 out() { printf '%s\n' "$*" >>"$REPORT"; }
+# summ TARGET WHAT MEASURED RESULT: one row of the summary table at the top.
+summ() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" >>"$SUMMARY"; }
 
 declare -A VAR_TITLE=([base]="baseline (glibc no-op hooks)" [run]="pscope-run (LD_PRELOAD)"
   [linked]="linked -lpscope" [uftrace]="uftrace record" [unlimited]="unlimited (max_calls 0)"
@@ -415,21 +433,26 @@ out "and sampler threads run beside the program, so CPU > wall means they used a
 out "For sensor_pipeline the baseline is the sample itself with libpscope linked but profiling"
 out "off (samples always link -lpscope for the stage API)."
 out ""
-out "| program | calls | variant | wall median | wall min – max | CPU median | overhead ns/call (min – max) | target | result |"
-out "|---|---:|---|---:|---:|---:|---:|---:|---|"
+out "CPU ns/call = (median CPU of the variant − median CPU of the baseline) / calls: the total"
+out "CPU the profiler spends per call on all threads; less sensitive to other load on the"
+out "machine than wall time."
+out ""
+out "| program | calls | variant | wall median | wall min – max | CPU median | overhead ns/call (min – max) | CPU ns/call | target | result |"
+out "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"
 for g in "${PROGRAMS[@]}"; do
   bm=$(med "$WORK/res/$g.base" $C_WALL)
+  bc=$(med "$WORK/res/$g.base" $C_CPU)
   for v in base run linked uftrace unlimited; do
     f=$WORK/res/$g.$v
     [ -e "$f" ] || [ -e "$f.na" ] || [ -e "$f.failed" ] || continue
     read -r m lo hi n < <(stats "$f" $C_WALL)
     cpu=$(med "$f" $C_CPU)
     if [ "$n" = 0 ]; then
-      out "| ${PROG_TITLE[$g]} | ${CALLS[$g]} | ${VAR_TITLE[$v]} | $(na_text "$g.$v") | | | | | |"
+      out "| ${PROG_TITLE[$g]} | ${CALLS[$g]} | ${VAR_TITLE[$v]} | $(na_text "$g.$v") | | | | | | |"
       continue
     fi
     if [ "$v" = base ]; then
-      out "| ${PROG_TITLE[$g]} | ${CALLS[$g]} | ${VAR_TITLE[$v]} | $(fmt_time "$m") | $(fmt_range "$lo" "$hi") | $(fmt_time "$(calc div "$cpu" 0.001)") | — | | |"
+      out "| ${PROG_TITLE[$g]} | ${CALLS[$g]} | ${VAR_TITLE[$v]} | $(fmt_time "$m") | $(fmt_range "$lo" "$hi") | $(fmt_time "$(calc div "$cpu" 0.001)") | — | — | | |"
       continue
     fi
     o=$(calc percall "$m" "$bm" "${CALLS[$g]}")
@@ -439,14 +462,37 @@ for g in "${PROGRAMS[@]}"; do
       run | linked) tgt="≤ 35"; res=$(verdict "$o" le 35) ;;
       *) tgt="(reference)"; res="" ;;
     esac
-    out "| ${PROG_TITLE[$g]} | ${CALLS[$g]} | ${VAR_TITLE[$v]} | $(fmt_time "$m") | $(fmt_range "$lo" "$hi") | $(fmt_time "$(calc div "$cpu" 0.001)") | $(fmt_num "$o" 1) ($(fmt_num "$olo" 1) – $(fmt_num "$ohi" 1)) | $tgt | $res |"
+    [ "$v" = "$(dflt "$g")" ] && summ "hot path ≤ 35 ns/call" "${PROG_TITLE[$g]}, ${VAR_TITLE[$v]}" "$(fmt_num "$o" 1) ns/call" "$res"
+    out "| ${PROG_TITLE[$g]} | ${CALLS[$g]} | ${VAR_TITLE[$v]} | $(fmt_time "$m") | $(fmt_range "$lo" "$hi") | $(fmt_time "$(calc div "$cpu" 0.001)") | $(fmt_num "$o" 1) ($(fmt_num "$olo" 1) – $(fmt_num "$ohi" 1)) | $(fmt_num "$(calc percall "$cpu" "$bc" "$(calc div "${CALLS[$g]}" 1000)")" 1) | $tgt | $res |"
   done
+done
+out ""
+
+out "### Fixed cost per run"
+out ""
+out "\`fib 1\` (2 calls): what a profiled run costs regardless of its calls (collector start,"
+out "schema, clock calibration, symbol resolution, final commit). Part of every figure above."
+out ""
+out "| variant | wall median | min – max | added vs baseline |"
+out "|---|---:|---:|---:|"
+fb=$(med "$WORK/res/fixed.base" $C_WALL)
+for v in base run linked uftrace; do
+  f=$WORK/res/fixed.$v
+  read -r m lo hi n < <(stats "$f" $C_WALL)
+  if [ "$n" = 0 ]; then out "| ${VAR_TITLE[$v]} | $(na_text "fixed.$v") | | |"; continue; fi
+  add="—"
+  [ "$v" != base ] && add=$(fmt_time "$(calc sub "$m" "$fb")")
+  out "| ${VAR_TITLE[$v]} | $(fmt_time "$m") | $(fmt_range "$lo" "$hi") | $add |"
 done
 out ""
 
 out "## 2. End to end against \`uftrace record\` (target ≤ 0.4×)"
 out ""
-out "Ratio = median wall of the pscope variant / median wall of \`uftrace record\` of the same binary."
+out "Ratio = median wall of the pscope variant / median wall of \`uftrace record --no-libcall\` of the"
+out "same binary. \`--no-libcall\` makes uftrace record the same set of functions as pscope (the"
+out "instrumented ones): by default it also traces every PLT call into shared libraries (libm's"
+out "sincos/log, the stage API), which would inflate its time and make the comparison unfair"
+out "in pscope's favour."
 out ""
 out "| program | variant | pscope median | uftrace record median | ratio | target | result |"
 out "|---|---|---:|---:|---:|---:|---|"
@@ -459,6 +505,7 @@ for g in "${PROGRAMS[@]}"; do
     ratio=$(calc div "$pm" "$um")
     if [ "$v" = unlimited ]; then tgt="(informative)"; res=""; else tgt="≤ 0.40×"; res=$(verdict "$ratio" le 0.4); fi
     [ "$um" = NA ] && res="n/a (uftrace $(na_text "$g.uftrace"))"
+    [ "$v" = "$(dflt "$g")" ] && summ "end to end ≤ 0.4× uftrace record" "${PROG_TITLE[$g]}, ${VAR_TITLE[$v]}" "$(fmt_num "$ratio" 3)×" "$res"
     out "| ${PROG_TITLE[$g]} | ${VAR_TITLE[$v]} | $(fmt_time "$pm") | $(fmt_time "$um") | $(fmt_num "$ratio" 3)× | $tgt | $res |"
   done
 done
@@ -487,8 +534,9 @@ for g in "${PROGRAMS[@]}"; do
       *) tgt="(reference)"; res="" ;;
     esac
     [ -s "$f" ] || res=$(na_text "$g.$v")
+    [ "$v" = "$(dflt "$g")" ] && summ "≤ 4 B/call, default budget" "${PROG_TITLE[$g]}, ${VAR_TITLE[$v]}" "$(fmt_num "$bpc" 2) B/call" "$res"
     if [ "$v" = uftrace ]; then seen="—" stored="—"; else seen=$(fmt_num "$seen" 0) stored=$(fmt_num "$stored" 0); fi
-    out "| ${PROG_TITLE[$g]} | ${VAR_TITLE[$v]} | $(expected_calls "$g") | $seen | $stored | $(fmt_bytes "$bytes") | $(fmt_num "$bpc" 2) | $tgt | $res |"
+    out "| ${PROG_TITLE[$g]} | ${VAR_TITLE[$v]} | $(c=$(expected_calls "$g"); echo "${c:-—}") | $seen | $stored | $(fmt_bytes "$bytes") | $(fmt_num "$bpc" 2) | $tgt | $res |"
   done
 done
 out ""
@@ -515,6 +563,7 @@ for g in "${PROGRAMS[@]}"; do
   ds=$(med "$WORK/res/$g.$(dflt "$g")" $C_STORED)
   per=$(calc percall "$m" "$dm" "$(calc sub "$stored" "$ds")")
   out "| ${PROG_TITLE[$g]} | $(fmt_num "$stored" 0) | $all | $(fmt_time "$m") | $(fmt_num "$(calc div "$rate" 1e6)" 2) M | $(fmt_time "$per") | ≥ 2 M | $(verdict "$rate" ge 2000000) |"
+  summ "unlimited ingest ≥ 2 M rows/s" "${PROG_TITLE[$g]}" "$(fmt_num "$(calc div "$rate" 1e6)" 2) M rows/s" "$(verdict "$rate" ge 2000000)"
 done
 out ""
 
@@ -599,7 +648,7 @@ ana_row() {
       if [ -n "$tgt" ]; then rcell=$(verdict "$(calc div "$m" 1e9)" le "$tgt"); else rcell=""; fi
     fi
   else
-    m=NA pcell="not available | |" rcell="n/a"
+    m=NA pcell="not available | |" rcell="not available"
   fi
   um=NA ucell="—"
   if [ -n "$ufkey" ]; then
@@ -610,6 +659,8 @@ ana_row() {
   local tcell="—"
   [ -n "$tgt" ] && tcell="≤ $tgt s"
   out "| $title | $pcell | $tcell | $rcell | $uftitle | $ucell | $(fmt_num "$ratio" 3) |"
+  [ -n "$tgt" ] && summ "$(printf '%s ≤ %s s' "${key:-?}" "$tgt")" "$title" "$(fmt_time "$m")" "$rcell"
+  return 0
 }
 PSTATS_NOTE=""
 [ -x "$PSCOPE_STATS" ] || PSTATS_NOTE=" (pscope-stats not built yet)"
@@ -707,33 +758,44 @@ fi
 
 PERF_SECTION=$WORK/perf.md
 : >"$PERF_SECTION"
+
+# perf_profile KEY TITLE: profile CMD (with ENVV) under perf and append the per-thread
+# and per-symbol split to the perf section.
+perf_profile() {
+  local key=$1 title=$2 pd=$WORK/out/perf.$1.data
+  log "perf profile: $key"
+  [ -n "$OUTPATH" ] && rm -f "$OUTPATH" "$OUTPATH-wal" "$OUTPATH-shm"
+  record_cmd "perf.$key" env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}"
+  if (cd "$WORK/cwd" && env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}" >/dev/null 2>"$WORK/log/perf.$key.err"); then
+    {
+      echo "### $title"
+      echo ""
+      echo '```'
+      perf report -i "$pd" --stdio --no-children --sort pid -q 2>/dev/null | grep -v '^$' | head -n 6
+      echo ""
+      perf report -i "$pd" --stdio --no-children --sort pid,dso,sym -q --percent-limit 1.5 2>/dev/null |
+        grep -v '^$' | head -n 16 | cut -c1-110
+      echo '```'
+      echo ""
+    } >>"$PERF_SECTION"
+  else
+    note "perf record failed for $key: $(tail -n 1 "$WORK/log/perf.$key.err")"
+  fi
+}
+
 if [ "${BENCH_PERF:-1}" != 0 ] && have perf && { [ $HAVE_RUN = 1 ] || [ $HAVE_LINKED = 1 ]; }; then
-  for v in "$(dflt fib)" unlimited; do
-    setup fib "$v" 0 || continue
-    log "perf profile: fib $v"
-    pd=$WORK/out/perf.$v.data
-    rm -f "$OUTPATH" "$OUTPATH-wal" "$OUTPATH-shm"
-    record_cmd "perf.$v" env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}"
-    if (cd "$WORK/cwd" && env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}" >/dev/null 2>"$WORK/log/perf.$v.err"); then
-      {
-        echo "fib under ${VAR_TITLE[$v]}: \`perf record -F 2000\`, then \`perf report --no-children\`"
-        echo "by thread (\`--sort pid\`) and by thread and symbol (\`--sort pid,dso,sym\`), % of all samples."
-        echo "Of the program's threads the main thread (where the hot path runs) has the lowest id; the"
-        echo "collector's writer and sampler threads are created later. A pscope-run parent process, if"
-        echo "it stays around, shows up with its own smaller id."
-        echo ""
-        echo '```'
-        perf report -i "$pd" --stdio --no-children --sort pid -q 2>/dev/null | grep -v '^$' | head -n 6
-        echo ""
-        perf report -i "$pd" --stdio --no-children --sort pid,dso,sym -q --percent-limit 1.5 2>/dev/null |
-          grep -v '^$' | head -n 16 | cut -c1-110
-        echo '```'
-        echo ""
-      } >>"$PERF_SECTION"
-    else
-      note "perf record failed for fib $v: $(tail -n 1 "$WORK/log/perf.$v.err")"
-    fi
+  for gv in "fib $(dflt fib)" "sensor $(dflt sensor)" "fib unlimited"; do
+    read -r pg v <<<"$gv"
+    [ -n "${PROG_BIN[$pg]:-}" ] || continue
+    setup "$pg" "$v" 0 || continue
+    perf_profile "$pg.$v" "${PROG_TITLE[$pg]}, ${VAR_TITLE[$v]}"
   done
+  if [ $HAVE_STAGE = 1 ]; then
+    OUTPATH=$WORK/out/stage.db ENVV=("PSCOPE_OUTPUT=$OUTPATH") CMD=("$BB/stage_cost")
+    perf_profile stage_cost "bench/stage_cost, profiling on"
+  fi
+elif [ "${BENCH_PERF:-1}" != 0 ] && ! have perf; then
+  note "perf not installed: no profile of where the collector's time goes"
 fi
 
 # ---- assemble BENCHMARKS.md -------------------------------------------------------------------
@@ -766,9 +828,23 @@ TMP_OUT=$OUT.tmp.$$
   echo "- Bench programs: \`${INSTR_CFLAGS[*]}\` (functions \`noinline\`), so the"
   echo "  baseline is the same binary running glibc's no-op \`__cyg_profile_func_*\` hooks."
   echo ""
+  echo "## Summary"
+  echo ""
+  echo "Each target against its measurement (details and every variant in the sections below)."
+  echo ""
+  echo "| target | measured on | median | result |"
+  echo "|---|---|---:|---|"
+  cat "$SUMMARY"
+  echo ""
   cat "$REPORT"
   if [ -s "$PERF_SECTION" ]; then
     echo "## Where the time goes"
+    echo ""
+    echo "\`perf record -F 2000\` of one run each, then \`perf report --no-children\` by thread"
+    echo "(\`--sort pid\`) and by thread and symbol (\`--sort pid,dso,sym\`, ≥ 1.5 %), in % of all"
+    echo "samples. Of the program's threads the main thread (where the hot path runs) has the"
+    echo "lowest id; the collector's writer and sampler threads are created after it. A pscope-run"
+    echo "parent process shows up with its own smaller id."
     echo ""
     cat "$PERF_SECTION"
   fi
