@@ -393,7 +393,16 @@ static int cmp_fn(const void *pa, const void *pb)
     return r ? r : (a->id > b->id) - (a->id < b->id);
 }
 
-/* Replace histogram percentiles by exact type-7 ones; refuses sampled runs. */
+static const struct fnrow *g_fnrows;
+
+static int cmp_row_id(const void *a, const void *b)
+{
+    int64_t x = g_fnrows[*(const size_t *)a].id, y = g_fnrows[*(const size_t *)b].id;
+    return (x > y) - (x < y);
+}
+
+/* Replace histogram percentiles by exact type-7 ones from the raw rows, in one unordered
+ * pass over `call`; refuses sampled runs (the figures would silently be partial). */
 static void exact_percentiles(struct ctx *c, struct fnrow *rows, size_t n)
 {
     const pt_run *r = &c->run;
@@ -404,25 +413,46 @@ static void exact_percentiles(struct ctx *c, struct fnrow *rows, size_t n)
                "or record again with max_calls: 0 (unlimited)",
                c->db_path, (long long)r->id, (long long)r->calls_stored, (long long)r->calls_seen);
     }
+    /* function id -> row, through an index sorted by id */
+    size_t *byid = pt_xmalloc((n ? n : 1) * sizeof *byid);
     for (size_t i = 0; i < n; i++)
-        rows[i].p50 = rows[i].p95 = rows[i].p99 = NAN;
+        byid[i] = i;
+    g_fnrows = rows;
+    qsort(byid, n, sizeof *byid, cmp_row_id);
+    struct durs { double *v; size_t n, cap; } *d = pt_xcalloc(n ? n : 1, sizeof *d);
     sqlite3_stmt *st = prepare(c, "stats_exact");
     while (step(c, st)) {
         int64_t id = col_int(st, 0);
-        for (size_t i = 0; i < n; i++) {
-            if (rows[i].id != id)
-                continue;
-            if (col_int(st, 1) != rows[i].calls)
-                pt_warn("%s: function %s has %lld stored calls but %lld counted; its exact "
-                        "percentiles cover the stored ones", c->db_path, rows[i].name,
-                        (long long)col_int(st, 1), (long long)rows[i].calls);
-            rows[i].p50 = pt_sql_col_real(st, 2);
-            rows[i].p95 = pt_sql_col_real(st, 3);
-            rows[i].p99 = pt_sql_col_real(st, 4);
-            break;
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (rows[byid[mid]].id < id)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        if (lo == n || rows[byid[lo]].id != id)
+            continue; /* a row of a function without statistics: nothing to report */
+        struct durs *x = &d[byid[lo]];
+        if (x->n == x->cap) {
+            x->cap = x->cap ? x->cap * 2 : (size_t)(rows[byid[lo]].calls > 0 ? rows[byid[lo]].calls : 16);
+            x->v = pt_xrealloc(x->v, x->cap * sizeof *x->v);
+        }
+        x->v[x->n++] = sqlite3_column_double(st, 1);
     }
     sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++) {
+        if ((int64_t)d[i].n != rows[i].calls)
+            pt_warn("%s: function %s has %zu stored calls but %lld counted; its exact "
+                    "percentiles cover the stored ones", c->db_path, rows[i].name, d[i].n,
+                    (long long)rows[i].calls);
+        rows[i].p50 = pt_percentile7_select(d[i].v, d[i].n, 0.50);
+        rows[i].p95 = pt_percentile7_select(d[i].v, d[i].n, 0.95);
+        rows[i].p99 = pt_percentile7_select(d[i].v, d[i].n, 0.99);
+        free(d[i].v);
+    }
+    free(d);
+    free(byid);
 }
 
 /* Apply --filter/--exclude and --min-share (on self share); compacts rows in place. */

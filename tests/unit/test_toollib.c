@@ -62,6 +62,38 @@ static void test_math(void)
     ASSERT_NEAR(pt_amdahl(0.5, 1), 1.0, 1e-12);
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* quickselect equals sorting, on random data with many ties and on sorted/reversed input */
+static void test_select(void)
+{
+    unsigned seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        size_t n = 1 + (size_t)(round * 7 % 301);
+        double *v = malloc(n * sizeof *v), *s = malloc(n * sizeof *s);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 8) % (round % 3 == 0 ? 5u : 100000u);
+            v[i] = round % 5 == 1 ? (double)i : round % 5 == 2 ? (double)(n - i) : (double)r;
+        }
+        memcpy(s, v, n * sizeof *v);
+        qsort(s, n, sizeof *s, cmp_dbl);
+        double qs[] = {0, 0.01, 0.25, 0.5, 0.95, 0.99, 1};
+        for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+            double want = pt_percentile7(s, n, qs[k]);
+            double got = pt_percentile7_select(v, n, qs[k]);
+            CU_ASSERT_EQUAL(got, want);
+        }
+        free(v);
+        free(s);
+    }
+    CU_ASSERT(isnan(pt_percentile7_select(NULL, 0, 0.5)));
+}
+
 static void test_keys(void)
 {
     const char *keys[] = {"calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file"};
@@ -466,6 +498,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("libpscope_tools", NULL, NULL);
     CU_add_test(s, "duration and byte formatting", test_fmt_dur);
     CU_add_test(s, "type-7 percentiles and Amdahl", test_math);
+    CU_add_test(s, "quickselect percentiles equal sorted ones", test_select);
     CU_add_test(s, "key lists, numbers, formats", test_keys);
     CU_add_test(s, "DB:RUN split", test_spec);
     CU_add_test(s, "PCRE2 filters", test_filter);

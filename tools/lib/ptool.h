@@ -272,6 +272,10 @@ char *pt_fmt_bytes(double bytes, char *buf, size_t size);
  * sorted[0..n), q in [0, 1] (clamped). NAN when n == 0. */
 double pt_percentile7(const double *sorted, size_t n, double q);
 
+/* The same type-7 percentile of unsorted v[0..n), in expected linear time (quickselect);
+ * v is reordered. NAN when n == 0. Exactly equal to pt_percentile7 on the sorted values. */
+double pt_percentile7_select(double *v, size_t n, double q);
+
 /* Amdahl: overall speedup when a share p (0..1) of run time is removed entirely,
  * 1/(1-p) (INFINITY for p >= 1), and when it is made k times faster, 1/((1-p)+p/k). */
 double pt_amdahl_max(double p);

@@ -76,6 +76,68 @@ double pt_percentile7(const double *sorted, size_t n, double q)
     return sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac;
 }
 
+/* Rearrange v so that v[k] is the k-th smallest (0-based), everything before it <= v[k]
+ * and everything after >= v[k] (Hoare partition, median-of-three pivot). */
+static void select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* median of three into v[mid] */
+        if (v[mid] < v[lo]) { double t = v[mid]; v[mid] = v[lo]; v[lo] = t; }
+        if (v[hi] < v[lo]) { double t = v[hi]; v[hi] = v[lo]; v[lo] = t; }
+        if (v[hi] < v[mid]) { double t = v[hi]; v[hi] = v[mid]; v[mid] = t; }
+        double pivot = v[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* now v[lo..j] <= pivot <= v[i..hi], and elements between j and i equal pivot */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+double pt_percentile7_select(double *v, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    if (!(q > 0))
+        q = 0;
+    if (q > 1)
+        q = 1;
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo >= n - 1) {
+        select_kth(v, n, n - 1);
+        return v[n - 1];
+    }
+    select_kth(v, n, lo);
+    /* the next order statistic is the smallest of what follows */
+    double next = v[lo + 1];
+    for (size_t i = lo + 2; i < n; i++)
+        if (v[i] < next)
+            next = v[i];
+    double frac = h - (double)lo;
+    return v[lo] + (next - v[lo]) * frac;
+}
+
 double pt_amdahl_max(double p)
 {
     if (p >= 1)

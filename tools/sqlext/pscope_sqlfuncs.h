@@ -38,12 +38,6 @@ typedef struct {
     int have_p;      /* p was set by the first row */
 } pscope__pct_ctx;
 
-static int pscope__dbl_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Check/remember p (same rules as SQLite's percentile.c). Returns 0 or sets an error. */
 static int pscope__pct_p(sqlite3_context *ctx, pscope__pct_ctx *c, sqlite3_value *pv,
                          const char *fname)
@@ -132,10 +126,8 @@ static void pscope__percentile_final(sqlite3_context *ctx)
     pscope__pct_ctx *c = sqlite3_aggregate_context(ctx, 0);
     if (!c)
         return; /* no rows: NULL */
-    if (c->n > 0) {
-        qsort(c->v, (size_t)c->n, sizeof(double), pscope__dbl_cmp);
-        sqlite3_result_double(ctx, pt_percentile7(c->v, (size_t)c->n, c->p / 100.0));
-    }
+    if (c->n > 0)
+        sqlite3_result_double(ctx, pt_percentile7_select(c->v, (size_t)c->n, c->p / 100.0));
     sqlite3_free(c->v);
     c->v = NULL;
     c->n = c->cap = 0;
