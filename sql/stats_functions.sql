@@ -6,7 +6,9 @@
 -- run_time view), so self shares add up to 1. Percentiles p50/p95/p99 come from
 -- function_hist through hist_percentile() (registered by the tools, and by
 -- `.load pscope_sqlite` in sqlite3): the midpoint of the bucket holding rank
--- ceil(p/100 * calls), within 0.4% of the true per-call duration (common/hist.h).
+-- ceil(p/100 * calls), within 0.4% of the true per-call duration (common/hist.h),
+-- then clamped to the exact [min_dur, max_dur] (a midpoint can overshoot the true extreme:
+-- a function called once reports its exact duration).
 -- Cost: reads function, function_stat and function_hist of the run only, never `call`.
 WITH run_total AS (
   SELECT COALESCE(SUM(self_dur), 0) AS thread_time
@@ -36,9 +38,9 @@ SELECT f.id                                              AS function_id,
        CAST(s.sum_dur AS REAL) / NULLIF(s.calls, 0)      AS mean_dur,
        s.min_dur                                         AS min_dur,
        s.max_dur                                         AS max_dur,
-       p.p50                                             AS p50,
-       p.p95                                             AS p95,
-       p.p99                                             AS p99,
+       MIN(MAX(p.p50, s.min_dur), s.max_dur)            AS p50,
+       MIN(MAX(p.p95, s.min_dur), s.max_dur)            AS p95,
+       MIN(MAX(p.p99, s.min_dur), s.max_dur)            AS p99,
        CAST(s.self_dur AS REAL) / NULLIF(rt.thread_time, 0)  AS self_share,
        CAST(s.total_dur AS REAL) / NULLIF(rt.thread_time, 0) AS total_share,
        rt.thread_time                                    AS thread_time
