@@ -788,6 +788,8 @@ static void add_kid(struct node *p, size_t k)
     p->kids[p->nkids++] = k;
 }
 
+#define TREE_MAX_INDENT 48 /* levels drawn with connectors */
+
 struct frame {
     size_t node;
     size_t pos;       /* position in kids[] of the next visible child; nkids when none */
@@ -981,12 +983,20 @@ static int mode_tree(struct ctx *c)
             int kanc = f->anc || nodes[k].match;
             prefix_trunc(&prefix, f->plen);
             lab = pt_func_label(nodes[k].name, nodes[k].file, nodes[k].line);
-            char *line = pt_xasprintf("%s%s%s", prefix.s ? prefix.s : "", last ? "└─ " : "├─ ", lab);
+            /* Beyond TREE_MAX_INDENT levels the indentation stops growing (a 20,000-deep
+             * recursion would otherwise print quadratic amounts of box drawing); the
+             * depth is then written out. */
+            int deep = sp > TREE_MAX_INDENT;
+            char *line = deep ? pt_xasprintf("%s┄ [depth %lld] %s", prefix.s ? prefix.s : "",
+                                             (long long)nodes[k].depth, lab)
+                              : pt_xasprintf("%s%s%s", prefix.s ? prefix.s : "",
+                                             last ? "└─ " : "├─ ", lab);
             free(lab);
             tree_row(t, &tc, &nodes[k], thread_time, line);
             free(line);
             shown++;
-            prefix_add(&prefix, last ? "   " : "│  ");
+            if (!deep)
+                prefix_add(&prefix, last ? "   " : "│  ");
             stack[sp++] = (struct frame){k, next_visible(&v, &nodes[k], 0, kanc), kanc, prefix.len};
         }
     }
