@@ -240,8 +240,11 @@ PSC_NOINSTR static void sample_once(unsigned tick)
             uint64_t cpu = run_ns > p->run_ns ? run_ns - p->run_ns : 0;
             uint64_t du = ut - p->utime, ds = st - p->stime;
             psc_sample s = {.ts = ts, .tid = tid, .gpu_index = -1, .gpu_util = NAN, .gpu_mem = -1, .rss = -1};
-            /* split the precise total in the ratio of the tick counters */
-            double user_frac = du + ds ? (double)du / (double)(du + ds) : 1.0;
+            /* Split the ns-precise total in the ratio of the clock-tick counters: of this
+             * interval when it saw at least a few ticks, else of the thread's life so far
+             * (one 10 ms tick per interval is too coarse to split). */
+            double user_frac = du + ds >= 4 ? (double)du / (double)(du + ds)
+                               : ut + st  ? (double)ut / (double)(ut + st) : 1.0;
             s.cpu_user_ns = (int64_t)((double)cpu * user_frac);
             s.cpu_sys_ns = (int64_t)cpu - s.cpu_user_ns;
             s.minflt = (int64_t)(minflt - p->minflt);
