@@ -330,12 +330,28 @@ NOINSTR int psc_config_load_file(psc_config *c, const char *path, psc_config_war
         set_err(err, errlen, "%s: out of memory", path);
         return -1;
     }
+    char *before = c->output ? strdup(c->output) : NULL;
     int rc = psc_config_load_buffer(c, path, buf, len, warn, err, errlen);
     free(buf);
     if (rc == 0) {
         free(c->source);
         c->source = strdup(path);
+        /* A relative `output` from the file is relative to the file's directory, so a
+         * project's runs land in one place whatever directory a program starts in. */
+        int changed = c->output && (!before || strcmp(before, c->output) != 0);
+        const char *slash = strrchr(path, '/');
+        if (changed && c->output[0] != '/' && slash) {
+            size_t dirlen = (size_t)(slash - path);
+            size_t n = dirlen + 1 + strlen(c->output) + 1;
+            char *joined = malloc(n);
+            if (joined) {
+                snprintf(joined, n, "%.*s/%s", (int)dirlen, path, c->output);
+                free(c->output);
+                c->output = joined;
+            }
+        }
     }
+    free(before);
     return rc;
 }
 

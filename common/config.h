@@ -7,6 +7,8 @@
  *   min_duration: duration   max_depth: int           flush_interval: duration
  *   sample_interval: duration (0 = off)               include/exclude: regex or list
  * Durations are integers in ns or a number with a unit: ns, us, ms, s (e.g. "10ms").
+ * A relative `output` in a file is relative to that file's directory; in PSCOPE_OUTPUT,
+ * to the working directory.
  * Unknown keys are a warning naming the key and line; bad values are errors.
  */
 #ifndef PSCOPE_CONFIG_H

@@ -72,8 +72,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: pscope-stats [OPTIONS] [DB[:RUN]]\n"
-"Where the time of one profiled run goes, from a pscope database (default: $PSCOPE_OUTPUT\n"
-"or ./pscope.db).\n"
+"Where the time of one profiled run goes, from a pscope database (default: $PSCOPE_OUTPUT,\n"
+"the output of the nearest .pscope.yaml, or ./pscope.db).\n"
 "\n"
 "Modes (default: the function table):\n"
 "      --hotspots          Amdahl ranking: share, best speedup if removed, speedup if\n"
@@ -1457,11 +1457,8 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &o);
 
     struct ctx c = {.opt = &o};
-    const char *arg = o.db_arg;
-    if (!arg) {
-        const char *env = getenv("PSCOPE_OUTPUT");
-        arg = env && *env ? env : "pscope.db";
-    }
+    char *default_db = o.db_arg ? NULL : pt_default_db();
+    const char *arg = o.db_arg ? o.db_arg : default_db;
     char *run_part = NULL;
     pt_spec_split(arg, &c.db_path, &run_part);
     if (run_part && o.run)
@@ -1496,6 +1493,7 @@ int main(int argc, char **argv)
     pt_db_close(c.db);
     pt_filter_free(o.filter);
     free(c.db_path);
+    free(default_db);
     free(run_part);
     return rc;
 }

@@ -36,6 +36,8 @@ check "linked run recorded twice() 10 times" test "$(sqlite3 "$tmp/linked.db" "S
 check "installed pscope-run" "$prefix/bin/pscope-run" -q -o "$tmp/run.db" -- "$build/tests/progs/foo_loop"
 check "installed pscope-run recorded the run" test "$(sqlite3 "$tmp/run.db" "SELECT calls_seen FROM run")" = 9
 check "installed pscope-stats reads it" "$prefix/bin/pscope-stats" "$tmp/run.db" --format csv
+mkdir -p "$tmp/proj/sub" && cp "$tmp/run.db" "$tmp/proj/from-config.db" && printf 'output: from-config.db\n' > "$tmp/proj/.pscope.yaml"
+check "stats finds the database through .pscope.yaml" bash -c "cd '$tmp/proj/sub' && env -u PSCOPE_OUTPUT '$prefix/bin/pscope-stats' --format csv | grep -q ',loop,'"
 check "make uninstall" make -s B="$build" uninstall PREFIX="$prefix"
 check "uninstalled" test ! -e "$prefix/bin/pscope-run" -a ! -e "$prefix/lib/libpscope.so" -a ! -e "$prefix/include/pscope.h"
 

@@ -462,8 +462,9 @@ static void test_config_file(void)
     char *err = slurp(err_path);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ".pscope.yaml:5: unknown key 'colour'"));
     free(err);
-    /* output is relative to the working directory (sub/) */
-    sqlite3 *db = open_db(path_in_tmp("sub/cfg.db"));
+    /* a relative output is relative to the config file's directory, not sub/ */
+    CU_ASSERT_NOT_EQUAL(access(path_in_tmp("sub/cfg.db"), F_OK), 0);
+    sqlite3 *db = open_db(path_in_tmp("cfg.db"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE label='from-config' AND calls_stored=3 AND calls_seen=9"), 1);
     sqlite3_close(db);
@@ -471,7 +472,7 @@ static void test_config_file(void)
     /* the environment overrides the file */
     const char *env2[] = {preload_env(), "PSCOPE_LABEL=from-env", NULL};
     CU_ASSERT_EQUAL(run_env(path_in_tmp("sub"), argv, env2), 0);
-    db = open_db(path_in_tmp("sub/cfg.db"));
+    db = open_db(path_in_tmp("cfg.db"));
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE label='from-env'"), 1);
     sqlite3_close(db);
 

@@ -223,6 +223,13 @@ cJSON *pt_run_json(const pt_run *r);
  * (caller frees) is NULL when there is no run part. Never fails. */
 void pt_spec_split(const char *spec, char **db_path, char **run);
 
+/* The database a tool reads when none is named: $PSCOPE_OUTPUT, else the `output` key of
+ * the .pscope.yaml the collector would find (walking up from the working directory), else
+ * "pscope.db" — the same place the collector writes to. Returns a malloc'd path (caller
+ * frees). A config file that does not parse is ignored here with a warning (the
+ * collector reports it in detail). */
+char *pt_default_db(void);
+
 /* ======================================================================================
  * Filters (PCRE2, UTF-8 with invalid sequences tolerated)
  * ==================================================================================== */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "sql_embed.h"
 
 #include "../sqlext/pscope_sqlfuncs.h"
@@ -624,4 +625,27 @@ void pt_spec_split(const char *spec, char **db_path, char **run)
     memcpy(*db_path, spec, len);
     (*db_path)[len] = '\0';
     *run = pt_xstrdup(colon + 1);
+}
+
+char *pt_default_db(void)
+{
+    const char *env = getenv("PSCOPE_OUTPUT");
+    if (env && *env)
+        return pt_xstrdup(env);
+    char *cfg_path = psc_config_find();
+    if (cfg_path) {
+        psc_config cfg;
+        char err[512];
+        char *out = NULL;
+        psc_config_defaults(&cfg);
+        if (psc_config_load_file(&cfg, cfg_path, NULL, err, sizeof err) != 0)
+            pt_warn("%s (ignored)", err);
+        else if (cfg.output)
+            out = pt_xstrdup(cfg.output);
+        psc_config_free(&cfg);
+        free(cfg_path);
+        if (out)
+            return out;
+    }
+    return pt_xstrdup("pscope.db");
 }
