@@ -241,6 +241,41 @@ static int build_dbs(void)
     return 0;
 }
 
+/* Mean and distribution disagree: the base's mean is inflated by 10 preempted calls of
+ * 1 ms, while every ordinary call got 10% slower in the current run. The self-time delta
+ * says -90% (an "improvement"), the rank test says slower: the verdict must be "~". */
+static void test_conflicting_direction(void)
+{
+    uint64_t *base = malloc(1010 * sizeof *base), *cur = malloc(1010 * sizeof *cur);
+    for (size_t i = 0; i < 1010; i++) {
+        base[i] = i < 10 ? 1000000 : 1000;
+        cur[i] = 1100;
+    }
+    const char *paths[2] = {strdup(tpath("conf_a.db")), strdup(tpath("conf_b.db"))};
+    for (int side = 0; side < 2; side++) {
+        tdb t;
+        tdb_create(&t, paths[side]);
+        tdb_run(&t, 1, "ci", NAN, 20000000, 1);
+        tdb_func(&t, 1, "jittery", "prog", side ? cur : base, 1010, 0);
+        tdb_close(&t);
+    }
+    loaded l;
+    compare(&l, paths[0], paths[1], NULL);
+    const diff_row *r = row_of(&l, "jittery");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT(r->delta < -0.85); /* 11 ms -> 1.11 ms */
+    CU_ASSERT(r->p < 1e-10);
+    CU_ASSERT(r->mw.effect < 0.5); /* base calls tend to be shorter */
+    CU_ASSERT_EQUAL(r->verdict, DIFF_UNCHANGED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->note, "conflicting"));
+    CU_ASSERT_EQUAL(l.res.count[DIFF_IMPROVEMENT], 0);
+    release(&l);
+    free((void *)paths[0]);
+    free((void *)paths[1]);
+    free(base);
+    free(cur);
+}
+
 static void test_aa(void)
 {
     loaded l;
@@ -794,6 +829,7 @@ int main(void)
     CU_add_test(s, "under the noise floor never flagged", test_noise_floor);
     CU_add_test(s, "new and removed lists", test_new_removed);
     CU_add_test(s, "improvement", test_improvement);
+    CU_add_test(s, "mean and distribution disagree: no verdict", test_conflicting_direction);
     CU_add_test(s, "raw call rows", test_raw_rows);
     CU_add_test(s, "repeated runs by label", test_repeated_runs);
     CU_add_test(s, "different scale: per call", test_scale_per_call);

@@ -530,6 +530,21 @@ static void decide(diff_row *row, const diff_opts *o, int count_change, double m
     int significant = count_change || row->p <= o->alpha;
     int big = !isnan(row->delta) && fabs(row->delta) >= o->threshold;
     int above_floor = row->share >= o->min_share;
+    /* The test must point the same way as the delta: U of the base above n1 n2 / 2 means
+     * base values tend to be larger (the current run faster). A mean-based delta can
+     * disagree when a few outliers (preemption, page faults) dominate it while most calls
+     * moved the other way; that is not a trustworthy verdict either way. */
+    if (significant && !count_change && big && !isnan(row->p) && row->mw.n1 && row->mw.n2) {
+        int test_says_slower = row->mw.effect < 0.5;
+        if ((row->delta > 0) != test_says_slower) {
+            row->verdict = DIFF_UNCHANGED;
+            snprintf(row->note, sizeof row->note,
+                     "conflicting: the %s moved %s but most calls got %s (outliers drive the delta)",
+                     diff_metric_name(o->metric), row->delta > 0 ? "up" : "down",
+                     test_says_slower ? "slower" : "faster");
+            return;
+        }
+    }
     if (significant && big && above_floor) {
         row->verdict = row->delta > 0 ? DIFF_REGRESSION : DIFF_IMPROVEMENT;
         return;
