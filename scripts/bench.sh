@@ -759,6 +759,39 @@ fi
 PERF_SECTION=$WORK/perf.md
 : >"$PERF_SECTION"
 
+# perf_split: read `perf report --sort pid,dso` lines ("PCT% TID:COMM DSO") and print one
+# sentence splitting the samples between the program's main thread (lowest tid that is
+# not pscope-run) and the other threads (the collector's), each by the main DSOs.
+perf_split() {
+  awk '
+    $1 ~ /%$/ {
+      pct = $1 + 0; split($2, a, ":"); tid = a[1] + 0; comm = a[2]; dso = $3
+      if (comm == "pscope-run") next
+      tot[tid] += pct; by[tid, dso] += pct; dsos[dso] = 1
+      if (!(tid in seen)) { seen[tid] = 1; if (main == "" || tid < main) main = tid }
+    }
+    function parts(sel,   d, n, out, k, v, i, j, t, names, vals) {
+      n = 0
+      for (d in dsos) {
+        v = 0
+        for (t in tot) if ((sel == "main") == (t + 0 == main)) v += by[t, d]
+        if (v >= 0.5) { n++; names[n] = d; vals[n] = v }
+      }
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (vals[j] > vals[i]) {
+        k = vals[i]; vals[i] = vals[j]; vals[j] = k; k = names[i]; names[i] = names[j]; names[j] = k }
+      out = ""
+      for (i = 1; i <= n && i <= 4; i++) out = out (i > 1 ? ", " : "") names[i] " " sprintf("%.1f", vals[i])
+      return out
+    }
+    END {
+      if (main == "") exit
+      other = 0; nt = 0
+      for (t in tot) if (t + 0 != main) { other += tot[t]; nt++ }
+      printf "Split: main thread %.1f%% of samples (%s); %d collector thread(s) %.1f%% (%s).\n",
+        tot[main], parts("main"), nt, other, parts("other")
+    }'
+}
+
 # perf_profile KEY TITLE: profile CMD (with ENVV) under perf and append the per-thread
 # and per-symbol split to the perf section.
 perf_profile() {
@@ -769,6 +802,8 @@ perf_profile() {
   if (cd "$WORK/cwd" && env "${ENVV[@]}" perf record -q -F 2000 -o "$pd" -- "${CMD[@]}" >/dev/null 2>"$WORK/log/perf.$key.err"); then
     {
       echo "### $title"
+      echo ""
+      perf report -i "$pd" --stdio --no-children --sort pid,dso -q 2>/dev/null | perf_split
       echo ""
       echo '```'
       perf report -i "$pd" --stdio --no-children --sort pid -q 2>/dev/null | grep -v '^$' | head -n 6
@@ -845,6 +880,11 @@ TMP_OUT=$OUT.tmp.$$
     echo "samples. Of the program's threads the main thread (where the hot path runs) has the"
     echo "lowest id; the collector's writer and sampler threads are created after it. A pscope-run"
     echo "parent process shows up with its own smaller id."
+    echo ""
+    echo "Reading guide: perf samples only running threads. A hot path waiting for ring space"
+    echo "sleeps (sched_yield/nanosleep) and does not show up, so when the wall-time overhead per"
+    echo "call (section 1) is well above the main thread's libpscope share, the writer thread is"
+    echo "the bottleneck; in unlimited mode its SQLite inserts are."
     echo ""
     cat "$PERF_SECTION"
   fi
