@@ -226,7 +226,8 @@ static int load_raw(pt_db *db, diff_run *r)
         free(map);
         return PT_EXIT_DATA;
     }
-    qsort(map, nmap, sizeof *map, cmp_id_map);
+    if (nmap > 1) /* map is NULL when the run has no function rows */
+        qsort(map, nmap, sizeof *map, cmp_id_map);
     /* Every call is stored, so each function's exact call count sizes its arrays. */
     size_t *cap = pt_xcalloc(r->nfunc ? r->nfunc : 1, sizeof *cap);
     for (size_t i = 0; i < r->nfunc; i++) {
@@ -722,7 +723,8 @@ void diff_compare(const diff_run *base, size_t nb, const diff_run *cur, size_t n
     }
     for (size_t i = 0; i < out->nrows; i++)
         out->count[out->rows[i].verdict]++;
-    qsort(out->rows, out->nrows, sizeof *out->rows, cmp_row_impact);
+    if (out->nrows > 1)
+        qsort(out->rows, out->nrows, sizeof *out->rows, cmp_row_impact);
     wall_line(base, nb, cur, nc, o, out->per_call, out->min_p, &out->wall);
     free(keys);
     free(scratch);

@@ -78,7 +78,7 @@ void diff_sort_rows(diff_result *r, diff_sort key)
 {
     int (*cmp[])(const void *, const void *) = { cmp_impact, cmp_delta, cmp_share, cmp_p,
                                                  cmp_name };
-    if ((unsigned)key < 5)
+    if ((unsigned)key < 5 && r->nrows > 1)
         qsort(r->rows, r->nrows, sizeof *r->rows, cmp[key]);
 }
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# tests/fuzz/make_seeds.sh: (re)writes the seed corpora tests/fuzz/corpus/<target>/ of the
+# fuzz targets (tests/fuzz/targets.h). The outputs are committed; run this again only to
+# change the seeds. Databases use 512-byte pages so that each seed stays a few KiB.
+# Usage: tests/fuzz/make_seeds.sh   (needs the sqlite3 shell)
+set -eu
+cd "$(dirname "$0")"
+c=corpus
+mkdir -p "$c/config" "$c/db" "$c/spec" "$c/regex"
+
+# ---- config: every key, lists, durations, and the bad-input YAML files -----------------
+printf 'enabled: true\noutput: profiles/run.db\nmax_calls: 0\nexclude:\n  - '"'"'^std::'"'"'\n  - '"'"'_helper$'"'"'\n' > "$c/config/doc_example.yaml"
+printf 'enabled: yes\nlabel: "base line"\nscale: 1e5\nmax_calls: 100000\nmin_duration: 1.5us\nmax_depth: 4096\nflush_interval: 200ms\nsample_interval: 0\ninclude: ^main$\n' > "$c/config/all_keys.yaml"
+printf '# comment only\n' > "$c/config/comment.yaml"
+printf -- '---\nexclude: [a, "b\\n", '"'"'c'"'"']\ninclude:\n- x\n- {y: 1}\n...\n' > "$c/config/flow.yaml"
+printf 'output: &a x.db\nlabel: *a\n? complex\n: value\n' > "$c/config/anchors.yaml"
+printf -- '- just\n- a list\n' > "$c/config/list_root.yaml"
+for f in ../data/bad/*.yaml; do cp "$f" "$c/config/bad_$(basename "$f")"; done
+
+# ---- db: pscope databases ----------------------------------------------------------------
+schema=../../sql/schema.sql
+newdb() { rm -f "$1"; sqlite3 "$1" 'PRAGMA page_size = 512' ".read $schema"; }
+newdb "$c/db/schema_only.db"
+newdb "$c/db/one_run.db"
+sqlite3 "$c/db/one_run.db" <<'SQL'
+INSERT INTO run(id, label, command, pid, started_wall, ended_wall, dur, clock, pscope_version,
+                calls_seen, calls_stored, complete, scale)
+  VALUES(1, 'base', './prog 3', 1, 1, 2, 5000, 'tsc', '0.1.0', 4, 4, 1, 3);
+INSERT INTO thread VALUES(1, 1, 7, 'main', 1, 0, 5000, 4);
+INSERT INTO function VALUES(11, 1, 'main', '/bin/p', 'p.c', 3, 16, 16), (12, 1, 'work', '/bin/p', 'p.c', 9, 32, 32);
+INSERT INTO function_stat VALUES(11, 1, 1, 1, 5000, 2000, 5000, 25e6, 5000, 5000),
+                                (12, 1, 3, 2, 3000, 3000, 3000, 3.1e6, 500, 1500);
+INSERT INTO function_hist VALUES(11, 3200, 4992, 5024, 1), (12, 2240, 496, 500, 1),
+                                (12, 2500, 1000, 1008, 1), (12, 2750, 1496, 1504, 1);
+INSERT INTO callpath VALUES(11, 1, NULL, 11, 0, 1, 5000, 2000, 5000, 5000),
+                           (12, 1, 11, 12, 1, 2, 2500, 2500, 1000, 1500),
+                           (13, 1, 12, 12, 2, 1, 500, 500, 500, 500);
+INSERT INTO thread_stat VALUES(1, 11, 1, 5000, 2000), (1, 12, 3, 3000, 3000);
+INSERT INTO call VALUES(1099511627776, 1, 1, 11, 11, NULL, 0, 0, 5000, 2000),
+                       (1099511627777, 1, 1, 12, 12, 1099511627776, 1, 10, 1000, 500),
+                       (1099511627778, 1, 1, 13, 12, 1099511627777, 2, 20, 500, 500),
+                       (1099511627779, 1, 1, 12, 12, 1099511627776, 1, 2000, 1500, 1500);
+INSERT INTO stage VALUES(1, 1, NULL, 1, 'parse', 0, 4000, 10, 8, 10, 3000, 100, 4196, 1, 0);
+INSERT INTO stage_hist VALUES(1, 300, 300, 301, 10);
+INSERT INTO counter VALUES(1, 1, 1, 'rows', 'counter', 100, 10);
+INSERT INTO resource_sample VALUES(1, 1, 1000, 1, 900, 100, 4096, 0, 1, 0, 12, 12, 1, NULL, NULL, NULL),
+                                  (2, 1, 1000, NULL, 900, 100, 4096, 4096, 1, 0, 12, 12, NULL, 0, 50.0, 1024);
+SQL
+cp "$c/db/one_run.db" "$c/db/two_runs.db"
+sqlite3 "$c/db/two_runs.db" <<'SQL'
+INSERT INTO run(id, label, command, pid, started_wall, dur, clock, pscope_version, calls_seen,
+                calls_stored, complete) VALUES(2, 'base', './prog 3', 2, 3, 6000, 'monotonic', '0.1.0', 4, 2, 0);
+INSERT INTO function VALUES(21, 2, 'main', '/bin/p', NULL, NULL, 16, 16);
+INSERT INTO function_stat VALUES(21, 2, 1, 1, 6000, 6000, 6000, 36e6, 6000, 6000);
+SQL
+
+# ---- spec: first byte selects the parser (see targets.h) ---------------------------------
+printf '\x00base.db:3' > "$c/spec/db_run.txt"
+printf '\x00/tmp/x:y:label' > "$c/spec/db_colons.txt"
+printf '\x01self,calls,na' > "$c/spec/sort_keys.txt"
+printf '\x02 9223372036854775807' > "$c/spec/int.txt"
+printf '\x031e-3' > "$c/spec/real.txt"
+printf '\x04junit' > "$c/spec/format.txt"
+printf '\x051.5ms' > "$c/spec/duration.txt"
+printf '\x06p95' > "$c/spec/metric.txt"
+printf '\x07any-change' > "$c/spec/fail_on.txt"
+
+# ---- regex ---------------------------------------------------------------------------------
+printf '^main$' > "$c/regex/anchor.txt"
+printf '(a|b)*c{2,3}' > "$c/regex/alt.txt"
+printf '\\p{L}+\\d*' > "$c/regex/unicode.txt"
+printf '(?i)[[:alpha:]]+::\\w+' > "$c/regex/posix.txt"
+printf '(?<n>x)\\k<n>(?=y)' > "$c/regex/named.txt"
