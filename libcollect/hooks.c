@@ -35,6 +35,7 @@ typedef struct psc_tls {
     psc_ring *ring;       /* this thread's ring, or NULL */
     uint64_t head;        /* producer's private head: records written so far */
     uint64_t tail_cache;  /* last tail seen; refreshed only when the ring looks full */
+    uint64_t mask;        /* ring->mask of the current ring */
     unsigned gen;         /* generation the ring is registered with */
     int use_tsc;          /* copy of the run's clock choice */
     volatile int busy;    /* inside the collector on this thread */
@@ -80,6 +81,19 @@ PSC_NOINSTR void psc_hooks_after_fork_child(void)
     tls.gen = 0;
 }
 
+/* A zeroed ring of 2^bits records, or NULL. */
+PSC_NOINSTR static psc_ring *ring_alloc(unsigned bits)
+{
+    size_t bytes = sizeof(psc_ring) + ((size_t)1 << bits) * sizeof(psc_record);
+    bytes = (bytes + 63) & ~(size_t)63;
+    psc_ring *r = aligned_alloc(64, bytes);
+    if (!r)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->mask = ((uint64_t)1 << bits) - 1;
+    return r;
+}
+
 /* Register a ring for the calling thread with the current run. Called with busy set. */
 PSC_NOINSTR __attribute__((noinline, cold)) static psc_ring *attach_ring(void)
 {
@@ -93,10 +107,9 @@ PSC_NOINSTR __attribute__((noinline, cold)) static psc_ring *attach_ring(void)
         tls.ring = NULL;
     }
     if (!r) {
-        r = aligned_alloc(64, sizeof *r);
+        r = ring_alloc(PSC_RING_BITS);
         if (!r)
             return NULL;
-        memset(r, 0, offsetof(psc_ring, rec));
         r->tid = (pid_t)syscall(SYS_gettid);
         r->is_main = r->tid == getpid();
         prctl(PR_GET_NAME, r->name, 0, 0, 0);
@@ -112,6 +125,7 @@ PSC_NOINSTR __attribute__((noinline, cold)) static psc_ring *attach_ring(void)
     tls.gen = gen;
     tls.head = atomic_load_explicit(&r->head, memory_order_relaxed);
     tls.tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+    tls.mask = r->mask;
     tls.use_tsc = psc_state.clock.use_tsc;
     return r;
 }
@@ -125,16 +139,39 @@ PSC_NOINSTR psc_ring *psc_thread_ring(void)
     return attach_ring();
 }
 
-/* Wait for room in a full ring. Returns 0 when there is room, -1 to drop the event. */
-PSC_NOINSTR __attribute__((noinline, cold)) static int wait_for_room(psc_ring *r)
+/* The current ring is full. Move to a ring twice the size if the cap allows, else wait
+ * for the writer. Returns the ring to append to, or NULL to drop the event (stopping). */
+PSC_NOINSTR __attribute__((noinline, cold)) static psc_ring *make_room(psc_ring *r)
 {
+    tls.tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+    if (tls.head - tls.tail_cache <= tls.mask)
+        return r;
+    if (r->mask + 1 < ((uint64_t)1 << PSC_RING_MAX_BITS)) {
+        unsigned bits = (unsigned)__builtin_ctzll(r->mask + 1) + 1;
+        psc_ring *bigger = ring_alloc(bits);
+        if (bigger) {
+            bigger->tid = r->tid;
+            bigger->is_main = r->is_main;
+            memcpy(bigger->name, r->name, sizeof r->name);
+            bigger->first_tick = r->first_tick;
+            /* head of r is final (published per record); the link is the release point */
+            atomic_store_explicit(&r->successor, bigger, memory_order_release);
+            pthread_setspecific(exit_key, bigger);
+            tls.ring = bigger;
+            tls.head = 0;
+            tls.tail_cache = 0;
+            tls.mask = bigger->mask;
+            psc_writer_wake();
+            return bigger;
+        }
+    }
     for (unsigned spins = 0;; spins++) {
         tls.tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
-        if (tls.head - tls.tail_cache < PSC_RING_CAP)
-            return 0;
+        if (tls.head - tls.tail_cache <= tls.mask)
+            return r;
         if (!atomic_load_explicit(&psc_state.active, memory_order_acquire) ||
             atomic_load_explicit(&psc_state.stop_requested, memory_order_relaxed))
-            return -1;
+            return NULL;
         if (spins == 0)
             psc_writer_wake();
         if (spins < 16) {
@@ -164,12 +201,16 @@ PSC_NOINSTR __attribute__((always_inline)) static inline void record_event(uint6
         if (!r)
             goto out;
     }
-    uint64_t h = t->head;
-    if (PSC_UNLIKELY(h - t->tail_cache >= PSC_RING_CAP) && wait_for_room(r) != 0) {
-        atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
-        goto out;
+    if (PSC_UNLIKELY(t->head - t->tail_cache > t->mask)) {
+        psc_ring *room = make_room(r);
+        if (!room) {
+            atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
+            goto out;
+        }
+        r = room;
     }
-    psc_record *rec = &r->rec[h & PSC_RING_MASK];
+    uint64_t h = t->head;
+    psc_record *rec = &r->rec[h & t->mask];
     uint64_t tick = psc_tick(t->use_tsc);
     rec->addr_kind = addr_kind;
     rec->tick = tick;

@@ -36,15 +36,17 @@ typedef struct psc_record {
     uint64_t tick;      /* raw clock value (TSC ticks, or CLOCK_MONOTONIC ns) */
 } psc_record;
 
-#define PSC_RING_BITS 16u
-#define PSC_RING_CAP (1u << PSC_RING_BITS) /* records per thread ring: 1 MiB, touched lazily */
-#define PSC_RING_MASK (PSC_RING_CAP - 1u)
+#define PSC_RING_BITS 16u       /* first ring of a thread: 64 Ki records, 1 MiB, touched lazily */
+#define PSC_RING_MAX_BITS 22u   /* rings double up to 4 Mi records (64 MiB) before back-pressure */
 
 struct psc_wthread; /* writer-side per-thread state (writer.c) */
 
-/* One thread's event ring. The owning thread is the only producer (head), the writer the
- * only consumer (tail). Allocated by the thread at its first event, registered with the
- * run, freed by the writer once `closed` is set and the ring is drained. */
+/* One segment of a thread's event buffer: a single-producer single-consumer ring. The
+ * owning thread is the only producer (head), the writer the only consumer (tail). When a
+ * ring is full and the writer is behind (descheduled, or slower for a while), the thread
+ * does not wait: it allocates a ring twice the size, publishes it as `successor` (after
+ * its final head) and goes on there; the writer drains the old ring, follows the link
+ * and frees it. Only at PSC_RING_MAX_BITS does the thread wait for the writer. */
 typedef struct psc_ring {
     _Atomic uint64_t head;  /* next record index the producer will write (release-published) */
     char pad0[56];
@@ -52,13 +54,14 @@ typedef struct psc_ring {
     char pad1[56];
     _Atomic uint64_t lost;  /* events dropped by the producer (re-entrancy, stopping) */
     _Atomic int closed;     /* set by the thread at exit: no more records will come */
+    struct psc_ring *_Atomic successor; /* the bigger ring the producer moved to; head final */
+    uint64_t mask;          /* capacity - 1 (capacity a power of two) */
     pid_t tid;              /* OS thread id */
     int is_main;            /* 1 for the thread that started the run */
     char name[32];          /* thread name at registration / exit */
     uint64_t first_tick;    /* tick at registration */
-    struct psc_wthread *ws; /* writer-side state (writer-owned) */
     struct psc_ring *next;  /* registry link (protected by the registry mutex) */
-    psc_record rec[PSC_RING_CAP];
+    psc_record rec[];       /* mask + 1 records */
 } psc_ring;
 
 /* ---- clock ------------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* libcollect/store.h: the collector's SQLite side: opening and validating the run
  * database, applying the embedded schema, and the prepared statements the writer uses.
- * A store is used by one thread at a time (the writer; the opener before it starts). */
+ * A store is used by one thread at a time (the writer; the opener before it starts, the
+ * stopper after it ends), so the connection is opened without SQLite's own mutexes. */
 #ifndef PSCOPE_STORE_H
 #define PSCOPE_STORE_H
 

@@ -485,7 +485,6 @@ PSC_NOINSTR static struct psc_wthread *adopt_ring(psc_ring *r)
     t->first_ns = psc_tick_to_ns(&psc_state.clock, r->first_tick);
     t->last_ns = t->first_ns;
     t->dirty = 1;
-    r->ws = t;
     t->next = W.threads;
     W.threads = t;
     return t;
@@ -506,17 +505,15 @@ PSC_NOINSTR static void adopt_pending(void)
 
 PSC_NOINSTR static void attribute_pending(struct psc_wthread *t, uint64_t upto);
 
-/* Process what is in one ring. Returns the number of records consumed. */
-PSC_NOINSTR static uint64_t drain_ring(struct psc_wthread *t)
+/* Process what is in one ring segment. Returns the number of records consumed. */
+PSC_NOINSTR static uint64_t drain_segment(struct psc_wthread *t, psc_ring *r)
 {
-    psc_ring *r = t->ring;
-    if (!r)
-        return 0;
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
     const psc_clock *clk = &psc_state.clock;
+    const uint64_t mask = r->mask;
     for (uint64_t i = tail; i < head; i++) {
-        const psc_record *rec = &r->rec[i & PSC_RING_MASK];
+        const psc_record *rec = &r->rec[i & mask];
         uint64_t ts = psc_tick_to_ns(clk, rec->tick);
         if (PSC_UNLIKELY(ts >= t->next_sample_ts))
             attribute_pending(t, ts); /* samples taken before this event see the stack as is */
@@ -533,6 +530,25 @@ PSC_NOINSTR static uint64_t drain_ring(struct psc_wthread *t)
     return head - tail;
 }
 
+/* Drain a thread's ring, following the chain to bigger rings the thread moved to (the
+ * successor link is stored after the old ring's final head, so once it is seen, one
+ * more drain of the old ring gets everything). */
+PSC_NOINSTR static uint64_t drain_ring(struct psc_wthread *t)
+{
+    uint64_t n = 0;
+    while (t->ring) {
+        psc_ring *r = t->ring;
+        psc_ring *next = atomic_load_explicit(&r->successor, memory_order_acquire);
+        n += drain_segment(t, r);
+        if (!next)
+            break;
+        W.lost += atomic_load_explicit(&r->lost, memory_order_relaxed);
+        t->ring = next;
+        free(r);
+    }
+    return n;
+}
+
 PSC_NOINSTR static uint64_t drain_all(void)
 {
     adopt_pending();
@@ -540,10 +556,10 @@ PSC_NOINSTR static uint64_t drain_all(void)
     for (struct psc_wthread *t = W.threads; t; t = t->next) {
         if (!t->ring)
             continue;
-        int closed = atomic_load_explicit(&t->ring->closed, memory_order_acquire);
         n += drain_ring(t);
-        if (closed) {
-            /* The thread is gone: everything it recorded was drained above. */
+        if (atomic_load_explicit(&t->ring->closed, memory_order_acquire)) {
+            /* The thread is gone: what it recorded before closing is visible now. */
+            n += drain_ring(t);
             uint64_t lost = atomic_load_explicit(&t->ring->lost, memory_order_relaxed);
             W.lost += lost;
             attribute_pending(t, UINT64_MAX);

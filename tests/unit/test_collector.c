@@ -249,6 +249,23 @@ static void test_fib_recursion(void)
     sqlite3_close(db);
 }
 
+static void test_high_rate_exact(void)
+{
+    /* fib(27): 392,835 calls, about 785,670 events — many times the first ring (64 Ki
+     * records), and the writer spends its first 2 ms calibrating: rings must grow or wait,
+     * never lose an event. */
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("fib"), "27", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "fib"), 392835);
+    CU_ASSERT_EQUAL(q(db, "SELECT events_lost + unmatched_exits + depth_overflow FROM run"), 0);
+    CU_ASSERT_EQUAL(q(db, "SELECT total_dur - self_dur FROM function_summary WHERE name='fib'"), 0);
+    sqlite3_close(db);
+}
+
 static void test_threads(void)
 {
     new_tmpdir();
@@ -820,6 +837,7 @@ int main(void)
     CU_add_test(s, "foo x2, loop x6", test_foo_loop);
     CU_add_test(s, "fib(8) recursion counted once", test_fib_recursion);
     CU_add_test(s, "4 threads", test_threads);
+    CU_add_test(s, "high event rate: every event kept", test_high_rate_exact);
     CU_add_test(s, "fork gives the child its own run", test_fork_child_run);
     CU_add_test(s, "excluded function folds into its caller", test_exclusion);
     CU_add_test(s, "include pattern", test_include_pattern);
