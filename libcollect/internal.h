@@ -148,6 +148,8 @@ PSC_NOINSTR int psc_hooks_thread_is_internal(void);
 PSC_NOINSTR void psc_protect_db_fds(const char *db_path);
 /* interpose.c: see there; taken by collector threads around short-lived descriptors. */
 extern pthread_mutex_t psc_io_lock;
+/* interpose.c: protect one more long-lived collector descriptor (kept across runs). */
+PSC_NOINSTR void psc_protect_fd(int fd);
 /* interpose.c: forget the protected descriptors (the database is being closed). */
 PSC_NOINSTR void psc_unprotect_fds(void);
 /* interpose.c: let the calling thread close protected descriptors (store close). */

@@ -28,6 +28,7 @@
 static _Atomic int protected_fds[PSC_MAX_PROTECTED]; /* -1 or 0 = free slot (fd 0 never ours) */
 static _Atomic int nprotected;
 static __thread int allow_close;
+static int extra_fd = -1; /* a long-lived collector descriptor outside the database (statm) */
 static __thread int in_close_wrapper; /* a signal handler closing inside our close() */
 
 /* Held by the collector's threads while they have short-lived descriptors open (the
@@ -57,6 +58,8 @@ PSC_NOINSTR void psc_protect_db_fds(const char *db_path)
         return;
     size_t dblen = strlen(real_db);
     int found[PSC_MAX_PROTECTED], n = 0;
+    if (extra_fd >= 0)
+        found[n++] = extra_fd;
     DIR *d = opendir("/proc/self/fd");
     struct dirent *e;
     while (d && (e = readdir(d)) && n < PSC_MAX_PROTECTED) {
@@ -83,7 +86,19 @@ PSC_NOINSTR void psc_protect_db_fds(const char *db_path)
 
 PSC_NOINSTR void psc_unprotect_fds(void)
 {
-    atomic_store_explicit(&nprotected, 0, memory_order_release);
+    atomic_store_explicit(&nprotected, extra_fd >= 0 ? 1 : 0, memory_order_release);
+    if (extra_fd >= 0)
+        atomic_store_explicit(&protected_fds[0], extra_fd, memory_order_relaxed);
+}
+
+PSC_NOINSTR void psc_protect_fd(int fd)
+{
+    extra_fd = fd;
+    int n = atomic_load(&nprotected);
+    if (n < PSC_MAX_PROTECTED) {
+        atomic_store_explicit(&protected_fds[n], fd, memory_order_relaxed);
+        atomic_store_explicit(&nprotected, n + 1, memory_order_release);
+    }
 }
 
 PSC_NOINSTR void psc_allow_close(int allow)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -78,16 +79,45 @@ PSC_NOINSTR static int64_t thread_cpu_ns(void)
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* /proc/self/statm stays open for the run and is re-read with pread (one system call
+ * instead of fopen/fscanf/fclose); its descriptor is protected like the database's. */
+static _Atomic int statm_fd = -1;
+static __thread int tls_tid;
+
 PSC_NOINSTR static int64_t rss_bytes(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = 0, rss = 0;
-    if (!f)
+    int fd = atomic_load(&statm_fd);
+    if (fd < 0) {
+        int opened = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        if (opened < 0)
+            return -1;
+        int expected = -1;
+        if (atomic_compare_exchange_strong(&statm_fd, &expected, opened)) {
+            psc_protect_fd(opened);
+            fd = opened;
+        } else {
+            psc_allow_close(1);
+            close(opened);
+            psc_allow_close(0);
+            fd = expected;
+        }
+    }
+    char buf[128];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
         return -1;
-    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-        rss = -1;
-    fclose(f);
-    return rss < 0 ? -1 : (int64_t)rss * sysconf(_SC_PAGESIZE);
+    buf[n] = '\0';
+    long pages = 0, rss = 0;
+    if (sscanf(buf, "%ld %ld", &pages, &rss) != 2)
+        return -1;
+    return (int64_t)rss * sysconf(_SC_PAGESIZE);
+}
+
+PSC_NOINSTR static int current_tid(void)
+{
+    if (!tls_tid)
+        tls_tid = (int)syscall(SYS_gettid);
+    return tls_tid;
 }
 
 PSC_NOINSTR static void enqueue(psc_msg *m)
@@ -117,7 +147,7 @@ PSC_API pscope_stage *pscope_stage_begin(const char *name)
         return NULL;
     }
     s->gen = atomic_load(&psc_state.gen);
-    s->tid = (int)syscall(SYS_gettid);
+    s->tid = current_tid();
     s->parent = tls_current && tls_current->gen == s->gen ? tls_current : NULL;
     struct rusage ru;
     if (getrusage(RUSAGE_THREAD, &ru) == 0) {
@@ -203,7 +233,7 @@ PSC_NOINSTR static void counter_msg(enum msg_kind kind, const char *name, double
         return;
     }
     m->kind = kind;
-    m->tid = (int)syscall(SYS_gettid);
+    m->tid = current_tid();
     m->ts = now_ns();
     m->value = v;
     enqueue(m);
@@ -392,4 +422,7 @@ PSC_NOINSTR void psc_stage_after_fork_child(void)
     open_stages = NULL;
     totals = NULL;
     tls_current = NULL;
+    tls_tid = 0; /* the forking thread has a new id in the child */
+    /* the inherited descriptor reads the parent's /proc/<pid>/statm: open our own */
+    atomic_store(&statm_fd, -1);
 }
