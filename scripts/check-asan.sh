@@ -39,9 +39,14 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 # `make test` in the sanitized build: builds every test prerequisite, then runs
 # scripts/run_tests.sh with BUILD_DIR=$ASAN_B (exported above).
-"$MAKE" --no-print-directory B="$ASAN_B" OPT="-O1 -g" \
+# A hang (e.g. a deadlock in a forked child, see docs/hardening.md) must fail the check
+# rather than stall CI: the whole run is bounded by CHECK_ASAN_TIMEOUT seconds (timeout(1)
+# signals its entire process group).
+timeout -k 20 "${CHECK_ASAN_TIMEOUT:-1800}" \
+  "$MAKE" --no-print-directory B="$ASAN_B" OPT="-O1 -g" \
   EXTRA_CFLAGS="$SAN_FLAGS" EXTRA_LDFLAGS="$SAN_FLAGS" \
   LIBS_COLLECT="$LIBS_COLLECT_BASE $SAN_FLAGS" test
 rc=$?
+[ "$rc" -eq 124 ] && echo "check-asan: timed out after ${CHECK_ASAN_TIMEOUT:-1800} s" >&2
 echo "check-asan: $( [ $rc -eq 0 ] && echo passed || echo FAILED ) in $(( $(date +%s) - start )) s (build dir $ASAN_B)"
 exit $rc

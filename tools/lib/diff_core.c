@@ -242,7 +242,7 @@ static int load_raw(pt_db *db, diff_run *r)
     rc = st ? 0 : -1;
     while (st && (rc = pt_sql_step(db, st)) == 1) {
         id_map key = { sqlite3_column_int64(st, 0), NULL };
-        id_map *m = bsearch(&key, map, nmap, sizeof *map, cmp_id_map);
+        id_map *m = nmap ? bsearch(&key, map, nmap, sizeof *map, cmp_id_map) : NULL;
         if (!m)
             continue;
         diff_func *f = m->f;
