@@ -32,18 +32,10 @@ double pscope_hist_bucket_mid(uint32_t b)
     return (lo + hi) / 2.0;
 }
 
-int pscope_hist_add(pscope_hist *h, uint64_t v)
+int pscope_hist_alloc_block(pscope_hist *h, uint32_t k)
 {
-    uint32_t b = pscope_hist_bucket(v);
-    uint32_t k = b / PSCOPE_HIST_SUB;
-    if (!h->block[k]) {
-        h->block[k] = calloc(PSCOPE_HIST_SUB, sizeof(uint64_t));
-        if (!h->block[k])
-            return -1;
-    }
-    h->block[k][b % PSCOPE_HIST_SUB]++;
-    h->count++;
-    return 0;
+    h->block[k] = calloc(PSCOPE_HIST_SUB, sizeof(uint64_t));
+    return h->block[k] ? 0 : -1;
 }
 
 uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b)

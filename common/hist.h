@@ -48,9 +48,21 @@ typedef struct pscope_hist {
     uint64_t count;                      /* total values added */
 } pscope_hist;
 
+/* Allocate block k of h (cold path of pscope_hist_add). Returns 0 or -1 (no memory). */
+PSCOPE_NOINSTR_FN int pscope_hist_alloc_block(pscope_hist *h, uint32_t k);
+
 /* Add one value. Returns 0, or -1 if a block could not be allocated (the value is then
- * not counted). */
-PSCOPE_NOINSTR_FN int pscope_hist_add(pscope_hist *h, uint64_t v);
+ * not counted). Inline: it runs once per recorded call on the collector's writer. */
+PSCOPE_NOINSTR_FN static inline int pscope_hist_add(pscope_hist *h, uint64_t v)
+{
+    uint32_t b = pscope_hist_bucket(v);
+    uint32_t k = b / PSCOPE_HIST_SUB;
+    if (__builtin_expect(!h->block[k], 0) && pscope_hist_alloc_block(h, k) != 0)
+        return -1;
+    h->block[k][b % PSCOPE_HIST_SUB]++;
+    h->count++;
+    return 0;
+}
 
 /* Count stored in bucket b. */
 PSCOPE_NOINSTR_FN uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b);

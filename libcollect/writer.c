@@ -54,9 +54,11 @@ typedef struct wcp {
     uint32_t parent;        /* 0 = root (index 0 is a sentinel) */
     uint32_t func;
     uint32_t depth;
-    int dirty;
+    uint8_t dirty;
+    uint8_t recursive;      /* the function also appears among the path's ancestors */
     int64_t db_id;
     uint64_t calls, total, self, min, max;
+    double sum_sq;          /* sum of squared durations of the calls on this path */
 } wcp;
 
 #define CP_TRANSPARENT 0x80000000u /* cp-table value flag: the function is excluded */
@@ -87,7 +89,6 @@ struct psc_wthread {
     wframe *frames;
     uint32_t depth, cap;
     uint64_t overflow;      /* open frames beyond max_depth */
-    uint32_t *active;       /* open non-excluded frames per function (recursion) */
     tstat *ts;              /* per function */
     uint32_t nfunc_cap;
     uint32_t *touched;      /* function indices with changed tstat */
@@ -280,6 +281,14 @@ PSC_NOINSTR static uint32_t cp_child(uint32_t parent, uint64_t addr)
         c->func = fidx;
         c->depth = parent ? W.cps[parent].depth + 1 : 0;
         c->min = UINT64_MAX;
+        /* A call on this path is recursive iff its function is already on the path: a
+         * static property of the path, so primitive calls and inclusive time with
+         * recursion counted once are sums over the non-recursive paths. */
+        for (uint32_t a = parent; a; a = W.cps[a].parent)
+            if (W.cps[a].func == fidx) {
+                c->recursive = 1;
+                break;
+            }
     }
     W.cpt[j].addr = addr ? addr : 1;
     W.cpt[j].parent = parent;
@@ -294,11 +303,10 @@ PSC_NOINSTR static void thread_grow_funcs(struct psc_wthread *t, uint32_t need)
 {
     if (need <= t->nfunc_cap)
         return;
-    uint32_t c1 = t->nfunc_cap, c2 = t->nfunc_cap, c3 = t->nfunc_cap;
-    t->active = grow(t->active, sizeof *t->active, &c1, need);
+    uint32_t c2 = t->nfunc_cap, c3 = t->nfunc_cap;
     t->ts = grow(t->ts, sizeof *t->ts, &c2, need);
     t->touched_flag = grow(t->touched_flag, 1, &c3, need);
-    t->nfunc_cap = c1;
+    t->nfunc_cap = c2;
 }
 
 PSC_NOINSTR static void on_enter(struct psc_wthread *t, uint64_t addr, uint64_t ts)
@@ -344,8 +352,6 @@ PSC_NOINSTR static void on_enter(struct psc_wthread *t, uint64_t addr, uint64_t 
         f->excluded = 0;
         f->cp = v;
         f->func = W.cps[v].func;
-        thread_grow_funcs(t, W.nfuncs);
-        t->active[f->func]++;
     }
 }
 
@@ -368,27 +374,14 @@ PSC_NOINSTR static void pop_frame(struct psc_wthread *t, uint64_t ts)
     if (f->owner >= 0)
         t->frames[f->owner].child += dur;
     uint32_t fi = f->func;
-    wfunc *fn = &W.funcs[fi];
-    int outermost = --t->active[fi] == 0;
-    fn->calls++;
-    fn->self += self;
-    fn->sum += dur;
-    fn->sum_sq += (double)dur * (double)dur;
-    if (dur < fn->min)
-        fn->min = dur;
-    if (dur > fn->max)
-        fn->max = dur;
-    if (outermost) {
-        fn->primitive++;
-        fn->total += dur;
-    }
-    pscope_hist_add(&fn->hist, dur);
-    mark_dirty_func(fi);
-
+    /* Per call: the call path's figures and the function's histogram. The function's
+     * other figures are sums over its paths, formed at flush time (write_stats). */
     wcp *c = &W.cps[f->cp];
+    int outermost = !c->recursive;
     c->calls++;
     c->total += dur;
     c->self += self;
+    c->sum_sq += (double)dur * (double)dur;
     if (dur < c->min)
         c->min = dur;
     if (dur > c->max)
@@ -398,7 +391,10 @@ PSC_NOINSTR static void pop_frame(struct psc_wthread *t, uint64_t ts)
         W.dirty_cps = grow(W.dirty_cps, sizeof *W.dirty_cps, &W.dirty_cps_cap, W.ndirty_cps + 1);
         W.dirty_cps[W.ndirty_cps++] = f->cp;
     }
+    pscope_hist_add(&W.funcs[fi].hist, dur);
 
+    if (PSC_UNLIKELY(fi >= t->nfunc_cap))
+        thread_grow_funcs(t, W.nfuncs);
     tstat *s = &t->ts[fi];
     s->calls++;
     s->self += self;
@@ -819,9 +815,42 @@ PSC_NOINSTR static int write_new_functions(psc_store *s, int64_t run_id)
     return 0;
 }
 
+/* Function figures as sums over the function's call paths, for every function that has
+ * a path changed since the last full flush (W.dirty_cps, not yet cleared). */
+PSC_NOINSTR static void derive_function_stats(void)
+{
+    for (uint32_t k = 0; k < W.ndirty_cps; k++)
+        mark_dirty_func(W.cps[W.dirty_cps[k]].func);
+    for (uint32_t k = 0; k < W.ndirty_funcs; k++) {
+        wfunc *f = &W.funcs[W.dirty_funcs[k]];
+        f->calls = f->primitive = f->total = f->self = f->sum = f->max = 0;
+        f->sum_sq = 0;
+        f->min = UINT64_MAX;
+    }
+    for (uint32_t i = 1; i < W.ncps; i++) {
+        const wcp *c = &W.cps[i];
+        wfunc *f = &W.funcs[c->func];
+        if (!f->dirty || !c->calls)
+            continue;
+        f->calls += c->calls;
+        f->self += c->self;
+        f->sum += c->total;
+        f->sum_sq += c->sum_sq;
+        if (c->min < f->min)
+            f->min = c->min;
+        if (c->max > f->max)
+            f->max = c->max;
+        if (!c->recursive) {
+            f->primitive += c->calls;
+            f->total += c->total;
+        }
+    }
+}
+
 /* Every aggregate changed since the last full flush. */
 PSC_NOINSTR static int write_stats(psc_store *s, int64_t run_id)
 {
+    derive_function_stats();
     for (uint32_t k = 0; k < W.ndirty_funcs; k++) {
         wfunc *f = &W.funcs[W.dirty_funcs[k]];
         f->dirty = 0;
@@ -1076,7 +1105,6 @@ PSC_NOINSTR static void writer_reset(void)
     while (t) {
         struct psc_wthread *next = t->next;
         free(t->frames);
-        free(t->active);
         free(t->ts);
         free(t->touched);
         free(t->touched_flag);
