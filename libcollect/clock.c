@@ -64,8 +64,10 @@ PSC_NOINSTR void psc_clock_init(psc_clock *c)
     c->wall0 = (int64_t)wall.tv_sec * 1000000000ll + wall.tv_nsec;
     c->mono0 = mono_ns();
     c->tick0 = psc_tick(c->use_tsc);
-    if (!c->use_tsc)
+    if (!c->use_tsc) {
         c->ns_per_tick = 1.0;
+        c->mult32 = 1ull << 32;
+    }
 }
 
 PSC_NOINSTR void psc_clock_calibrate(psc_clock *c, unsigned min_ms)
@@ -82,10 +84,13 @@ PSC_NOINSTR void psc_clock_calibrate(psc_clock *c, unsigned min_ms)
         struct timespec ts = {0, (long)(want - (mono - c->mono0))};
         nanosleep(&ts, NULL);
     }
+    double rate = 1.0;
     if (tick > c->tick0 && mono > c->mono0)
-        c->ns_per_tick = (double)(mono - c->mono0) / (double)(tick - c->tick0);
-    else
-        c->ns_per_tick = 1.0;
+        rate = (double)(mono - c->mono0) / (double)(tick - c->tick0);
+    c->mult32 = (uint64_t)(rate * 4294967296.0 + 0.5);
+    /* ns_per_tick is what other threads poll to see that calibration is done: last */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    c->ns_per_tick = rate;
 }
 
 PSC_NOINSTR uint64_t psc_now_ns(const psc_clock *c)

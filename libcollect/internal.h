@@ -72,6 +72,7 @@ typedef struct psc_clock {
     uint64_t mono0;       /* CLOCK_MONOTONIC ns at run start */
     int64_t wall0;        /* CLOCK_REALTIME ns at run start */
     double ns_per_tick;   /* 0 until calibrated (writer), 1.0 with monotonic */
+    uint64_t mult32;      /* ns_per_tick * 2^32, for integer conversion on the writer */
 } psc_clock;
 
 /* CLOCK_MONOTONIC in ns (clock.c); out of line so the TSC path stays register-light. */
@@ -99,7 +100,8 @@ PSC_NOINSTR static inline uint64_t psc_tick_to_ns(const psc_clock *c, uint64_t t
 {
     if (tick <= c->tick0)
         return 0;
-    return (uint64_t)((double)(tick - c->tick0) * c->ns_per_tick);
+    /* fixed point: one 64x64->128 multiply, no floating point per event */
+    return (uint64_t)(((unsigned __int128)(tick - c->tick0) * c->mult32) >> 32);
 }
 PSC_NOINSTR uint64_t psc_now_ns(const psc_clock *c); /* now, ns since run start */
 
