@@ -179,6 +179,8 @@ if [ $HAVE_LIB = 1 ]; then
   fi
 fi
 RUNSTAT=$BB/runstat
+HAVE_FLOORS=0
+build "$BB/floors" "${BASE_CFLAGS[@]}" bench/floors.c -lsqlite3 && HAVE_FLOORS=1
 
 # ---- running and recording --------------------------------------------------------------
 
@@ -845,6 +847,33 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || commit="$commit (with uncommitted changes)"
 uf_ver=$( [ $HAVE_UFTRACE = 1 ] && uftrace --version 2>/dev/null | head -n 1 || echo "not installed")
 sq_ver=$( [ $HAVE_SQLITE = 1 ] && sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo "not installed")
+
+# ---- floors: what the machine itself allows ---------------------------------------------
+FLOORS=$WORK/floors.txt
+: >"$FLOORS"
+if [ $HAVE_FLOORS = 1 ] && [ $HAVE_SQLITE = 1 ]; then
+  rm -f "$WORK/out/floors.db"
+  sqlite3 "$WORK/out/floors.db" <"$ROOT/sql/schema.sql" &&
+    record_cmd "floors" "$BB/floors" "$WORK/out/floors.db" &&
+    "$BB/floors" "$WORK/out/floors.db" >"$FLOORS" 2>>"$WORK/log/floors.err"
+fi
+fl() { sed -n "s/^$1=//p" "$FLOORS"; }
+if [ -s "$FLOORS" ]; then
+  {
+    echo "## 8. Floors: what this machine allows"
+    echo ""
+    echo "Measured by \`bench/floors\` (median of 7 timings; SQLite: 2^20 rows into the \`call\` table"
+    echo "of \`sql/schema.sql\`, 64-row INSERT statements, 64 Ki rows per transaction, WAL,"
+    echo "nothing else running in the process)."
+    echo ""
+    echo "| what | measured | what it bounds |"
+    echo "|---|---:|---|"
+    echo "| one \`rdtsc\` | $(fl rdtsc_ns) ns | a profiled call reads the clock twice: $(awk -v r="$(fl rdtsc_ns)" 'BEGIN { printf "%.1f", 2 * r }') ns/call before any other work (target 35 ns/call) |"
+    echo "| one \`clock_gettime(CLOCK_MONOTONIC)\` | $(fl clock_gettime_ns) ns | the fallback clock without a usable TSC |"
+    echo "| SQLite insert of raw call rows | $(awk -v r="$(fl sqlite_rows_per_s)" 'BEGIN { printf "%.2f M rows/s", r / 1e6 }') | the unlimited-mode ingest rate cannot exceed this (target 2 M rows/s) |"
+    echo ""
+  } >>"$REPORT"
+fi
 
 TMP_OUT=$OUT.tmp.$$
 {
