@@ -133,14 +133,15 @@ mkdir "$rodir" && chmod 555 "$rodir"
 chmod 755 "$tmp" "$fx" && chmod 644 "$fx"/*.db
 as_user=()
 if [ "$(id -u)" -eq 0 ]; then
-  if command -v setpriv >/dev/null; then
+  if command -v setpriv >/dev/null &&
+     setpriv --reuid=65534 --regid=65534 --clear-groups "$stats" --version >/dev/null 2>&1; then
     as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
   else
     as_user=(skip)
   fi
 fi
 if [ "${as_user[0]:-}" = skip ]; then
-  echo "info read-only directory: skipped (root without setpriv)"
+  echo "info read-only directory: skipped (root, and nobody cannot run $stats via setpriv)"
 else
   expect "stats: -o in a read-only directory" 2 "cannot write $rodir/x.csv: Permission denied" \
     "${as_user[@]}" "$stats" "$fx/good.db" -o "$rodir/x.csv"

@@ -138,6 +138,8 @@ def human_ok(out, what, md, names=True):
     check(True, f"{what}: valid UTF-8")
     ctl = [c for c in text if (ord(c) < 0x20 and c != "\n") or ord(c) == 0x7f]
     check(not ctl, f"{what}: no raw control characters (found {[hex(ord(c)) for c in ctl[:5]]})")
+    forged = [l for l in text.split("\n") if l.lstrip("\\").startswith("--evil") or l.startswith("<br>")]
+    check(not forged, f"{what}: a newline in a run's command forges no line ({forged[:1]})")
     if names:  # md also escapes the backslash that makes a newline visible
         check(("new\\\\nline" if md else "new\\nline") in text, f"{what}: newline in a name shown as \\n")
         check("\\xff" in text, f"{what}: invalid UTF-8 shown as \\xff")

@@ -10,7 +10,9 @@
  *
  * Escaping: every string from the database is hostile until escaped for its format:
  *  table  control characters and invalid UTF-8 bytes shown as \n, \t, \r, \xHH;
- *  md     the same, plus Markdown punctuation backslash-escaped and newlines as <br>;
+ *  md     the same, plus Markdown punctuation backslash-escaped;
+ *  (headers and notes too: their text carries labels and names, so a newline in them is
+ *  shown as \n rather than starting a line the tool did not write);
  *  csv    RFC 4180: a field with , " CR or LF is quoted, quotes doubled; bytes unchanged;
  *  json   invalid UTF-8 replaced by U+FFFD (JSON must be UTF-8), cJSON escapes the rest;
  *  junit  XML-escaped, invalid UTF-8 -> U+FFFD, characters XML 1.0 forbids -> \xHH. */
@@ -222,29 +224,6 @@ static char *md_text(const char *s)
     return sb_take(&b);
 }
 
-/* Markdown text of a note/header: its own line; real newlines become <br>. */
-static char *md_line(const char *s)
-{
-    sbuf b = {0};
-    const char *p = s;
-    for (;;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *part = pt_xmalloc(n + 1);
-        memcpy(part, p, n);
-        part[n] = '\0';
-        char *esc = md_text(part);
-        sb_str(&b, esc);
-        free(esc);
-        free(part);
-        if (!nl)
-            break;
-        sb_str(&b, "<br>");
-        p = nl + 1;
-    }
-    return sb_take(&b);
-}
-
 static void csv_field(FILE *f, const char *s)
 {
     if (!s)
@@ -393,28 +372,14 @@ int pt_out_color(const pt_out *o)
 
 /* ---- free text ----------------------------------------------------------------------- */
 
+/* A header or note line. Its text usually carries data (run labels, commands, function
+ * names), so a newline in it is made visible like any control character instead of
+ * breaking the line: a hostile label cannot forge a line of the report. */
 static void human_lines(pt_out *o, const char *text)
 {
-    if (o->fmt == PT_FMT_TABLE) {
-        /* Keep real newlines as line breaks; make everything else visible. */
-        const char *p = text;
-        for (;;) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            char *part = pt_xasprintf("%.*s", (int)n, p);
-            char *h = human_text(part);
-            fprintf(o->f, "%s\n", h);
-            free(h);
-            free(part);
-            if (!nl)
-                break;
-            p = nl + 1;
-        }
-    } else {
-        char *m = md_line(text);
-        fprintf(o->f, "%s\n\n", m);
-        free(m);
-    }
+    char *h = o->fmt == PT_FMT_TABLE ? human_text(text) : md_text(text);
+    fprintf(o->f, o->fmt == PT_FMT_TABLE ? "%s\n" : "%s\n\n", h);
+    free(h);
 }
 
 void pt_out_header(pt_out *o, const char *fmt, ...)
@@ -534,7 +499,7 @@ static void render_human(pt_out *o, const pt_table *t)
         }
     }
     if (md && o->wrote_human)
-        ; /* md_line already left a blank line */
+        ; /* human_lines already left a blank line */
     else if (o->wrote_human || o->ntables > 0)
         fputc('\n', o->f);
     for (size_t r = 0; r <= nr; r++) {
