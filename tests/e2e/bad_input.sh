@@ -189,15 +189,15 @@ collector() { # collector NAME YAML RC FRAGMENT DB_EXPECTED(yes|no)
   fi
 }
 collector "tabs" tabs.yaml 7 \
-  "pscope: $bad/tabs.yaml:3: YAML error: found character that cannot start any token; profiling off" no
+  "pscope: $bad/tabs.yaml:4: YAML error: found character that cannot start any token; profiling off" no
 collector "wrong type" wrong_type.yaml 7 \
   "pscope: $bad/wrong_type.yaml:3: max_calls: expected a non-negative integer (0 = unlimited) (got 'lots'); profiling off" no
 collector "wrong shape" wrong_shape.yaml 7 \
   "pscope: $bad/wrong_shape.yaml:2: exclude: expected a single value or a list of strings; profiling off" no
 collector "bad boolean" bad_bool.yaml 7 \
-  "pscope: $bad/bad_bool.yaml:1: enabled: expected true or false (got 'maybe'); profiling off" no
+  "pscope: $bad/bad_bool.yaml:2: enabled: expected true or false (got 'maybe'); profiling off" no
 collector "duplicate key" duplicate_key.yaml 7 \
-  "pscope: $bad/duplicate_key.yaml:3: duplicate key 'max_calls'; profiling off" no
+  "pscope: $bad/duplicate_key.yaml:4: duplicate key 'max_calls'; profiling off" no
 collector "unknown key" unknown_key.yaml 7 \
   "pscope: $bad/unknown_key.yaml:4: unknown key 'colour' ignored" yes
 if [ "$(grep -c '^pscope:' "$tmp/err")" -eq 1 ]; then ok "config unknown key: exactly one warning line"; else fail "config unknown key: exactly one warning line"; fi
