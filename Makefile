@@ -109,9 +109,9 @@ $(SQLEXT): $(wildcard tools/sqlext/*.c) $(TOOLLIB)
 # Samples are instrumented and link libpscope.so for the stage API (profiling stays off
 # unless PSCOPE_OUTPUT or pscope-run turns it on). Test programs do NOT link pscope
 # (pscope-run preloads it); their -linked variants link libpscope.so directly.
-$(B)/samples/%: samples/%.c libcollect/pscope.h $(LIB_SO)
+$(B)/samples/%: samples/%.c samples/sample_cli.h libcollect/pscope.h $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) $(INSTR) -o $@ $< -L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lpscope -lm -lpthread -ldl
+	$(CC) $(INSTR) -I samples -o $@ $< -L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lpscope -lm -lpthread -ldl
 
 $(B)/tests/progs/%: tests/progs/%.c libcollect/pscope.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -119,7 +119,7 @@ $(B)/tests/progs/%: tests/progs/%.c libcollect/pscope.h | $(DEPS_STAMP)
 
 $(B)/tests/progs/%-linked: tests/progs/%.c $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) $(INSTR) -o $@ $< -L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lpscope -lm -lpthread -ldl
+	$(CC) $(INSTR) -I samples -o $@ $< -L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lpscope -lm -lpthread -ldl
 
 $(B)/tests/%: tests/unit/%.c $(TOOLLIB) $(LIB_A) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

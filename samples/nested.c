@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "pscope.h"
+#include "sample_cli.h"
 
 #define DEFAULT_N 1000ul
 #define MAX_N 20000ul
@@ -209,21 +210,6 @@ PSCOPE_NOINSTR static void print_usage(FILE *to)
             "  -h, --help     show this help\n"
             "Direct-sum N-body simulation (O(S * N^2)); prints the energy drift.\n",
             MAX_N, DEFAULT_N, MAX_STEPS, DEFAULT_STEPS);
-}
-
-/* Parses a whole decimal integer in [min, max]; returns 0 or -1. */
-PSCOPE_NOINSTR static int parse_count(const char *text, unsigned long min,
-                                      unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (text[0] == '-' || text[0] == '+')
-        return -1;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
-        return -1;
-    *out = value;
-    return 0;
 }
 
 int main(int argc, char **argv)

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "pscope.h"
+#include "sample_cli.h"
 
 #define DEFAULT_N 50000ul
 #define MAX_N 10000000ul
@@ -142,21 +143,6 @@ PSCOPE_NOINSTR static void print_usage(FILE *to)
             "Splits the blocks statically over T threads; prints a digest that does not\n"
             "depend on T. Deterministic.\n",
             MAX_N, DEFAULT_N, MAX_THREADS, DEFAULT_THREADS);
-}
-
-/* Parses a whole decimal integer in [min, max]; returns 0 or -1. */
-PSCOPE_NOINSTR static int parse_count(const char *text, unsigned long min,
-                                      unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (text[0] == '-' || text[0] == '+')
-        return -1;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
-        return -1;
-    *out = value;
-    return 0;
 }
 
 int main(int argc, char **argv)
