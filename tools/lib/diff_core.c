@@ -74,6 +74,8 @@ static int cmp_double(const void *a, const void *b)
  * once here and the Mann-Whitney test then merges them in linear time. */
 static void sort_durations(double *v, size_t n)
 {
+    if (n < 2) /* v may be NULL when n == 0 (a function with no stored calls) */
+        return;
     int nonneg = 1;
     for (size_t i = 0; i < n && nonneg; i++)
         nonneg = v[i] >= 0;
