@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/fuzz/make_seeds.sh: (re)writes the seed corpora tests/fuzz/corpus/<target>/ of the
 # fuzz targets (tests/fuzz/targets.h). The outputs are committed; run this again only to
-# change the seeds. Databases use 512-byte pages so that each seed stays a few KiB.
-# Usage: tests/fuzz/make_seeds.sh   (needs the sqlite3 shell)
+# change the seeds. Databases use 512-byte pages so that each seed stays about 24 KiB.
+# Usage: tests/fuzz/make_seeds.sh   (needs the sqlite3 shell). Database seeds are named
+# *.sqlite, not *.db, which .gitignore leaves out.
 set -eu
 cd "$(dirname "$0")"
 c=corpus
@@ -20,9 +21,9 @@ for f in ../data/bad/*.yaml; do cp "$f" "$c/config/bad_$(basename "$f")"; done
 # ---- db: pscope databases ----------------------------------------------------------------
 schema=../../sql/schema.sql
 newdb() { rm -f "$1"; sqlite3 "$1" 'PRAGMA page_size = 512' ".read $schema"; }
-newdb "$c/db/schema_only.db"
-newdb "$c/db/one_run.db"
-sqlite3 "$c/db/one_run.db" <<'SQL'
+newdb "$c/db/schema_only.sqlite"
+newdb "$c/db/one_run.sqlite"
+sqlite3 "$c/db/one_run.sqlite" <<'SQL'
 INSERT INTO run(id, label, command, pid, started_wall, ended_wall, dur, clock, pscope_version,
                 calls_seen, calls_stored, complete, scale)
   VALUES(1, 'base', './prog 3', 1, 1, 2, 5000, 'tsc', '0.1.0', 4, 4, 1, 3);
@@ -46,8 +47,8 @@ INSERT INTO counter VALUES(1, 1, 1, 'rows', 'counter', 100, 10);
 INSERT INTO resource_sample VALUES(1, 1, 1000, 1, 900, 100, 4096, 0, 1, 0, 12, 12, 1, NULL, NULL, NULL),
                                   (2, 1, 1000, NULL, 900, 100, 4096, 4096, 1, 0, 12, 12, NULL, 0, 50.0, 1024);
 SQL
-cp "$c/db/one_run.db" "$c/db/two_runs.db"
-sqlite3 "$c/db/two_runs.db" <<'SQL'
+cp "$c/db/one_run.sqlite" "$c/db/two_runs.sqlite"
+sqlite3 "$c/db/two_runs.sqlite" <<'SQL'
 INSERT INTO run(id, label, command, pid, started_wall, dur, clock, pscope_version, calls_seen,
                 calls_stored, complete) VALUES(2, 'base', './prog 3', 2, 3, 6000, 'monotonic', '0.1.0', 4, 2, 0);
 INSERT INTO function VALUES(21, 2, 'main', '/bin/p', NULL, NULL, 16, 16);

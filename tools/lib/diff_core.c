@@ -230,10 +230,15 @@ static int load_raw(pt_db *db, diff_run *r)
     }
     if (nmap > 1) /* map is NULL when the run has no function rows */
         qsort(map, nmap, sizeof *map, cmp_id_map);
-    /* Every call is stored, so each function's exact call count sizes its arrays. */
+    /* Every call is stored, so each function's exact call count sizes its arrays. The file
+     * may be hostile: never more than the run's stored rows, never a size that overflows
+     * (rows beyond the estimate grow the arrays below). */
     size_t *cap = pt_xcalloc(r->nfunc ? r->nfunc : 1, sizeof *cap);
     for (size_t i = 0; i < r->nfunc; i++) {
-        size_t n = (size_t)r->func[i].calls;
+        uint64_t want = r->func[i].calls;
+        if (want > (uint64_t)r->info.calls_stored)
+            want = (uint64_t)r->info.calls_stored;
+        size_t n = want <= SIZE_MAX / sizeof(double) ? (size_t)want : 0;
         if (n) {
             r->func[i].raw_dur = pt_xmalloc(n * sizeof(double));
             r->func[i].raw_self = pt_xmalloc(n * sizeof(double));
