@@ -40,7 +40,7 @@ psc_run psc_state = {
 
 /* Serialises start/stop/fork against each other (never taken on the hot path). */
 static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER;
-pthread_mutex_t psc_db_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t psc_busy_lock = PTHREAD_MUTEX_INITIALIZER;
 static int config_loaded;
 static int atexit_registered;
 
@@ -341,17 +341,18 @@ PSC_API int pscope_flush(void)
 
 PSC_NOINSTR static void before_fork(void)
 {
-    /* Also wait until the writer is outside SQLite, so no SQLite-internal mutex is held
-     * at the instant of the fork (the child opens its own connection). */
+    /* Also wait until the writer is between work items and the sampler between samples,
+     * so neither holds a lock (SQLite's, the allocator's) at the instant of the fork;
+     * the child then opens its own connection. */
     pthread_mutex_lock(&life_lock);
-    pthread_mutex_lock(&psc_db_lock);
+    pthread_mutex_lock(&psc_busy_lock);
     pthread_mutex_lock(&psc_io_lock);
 }
 
 PSC_NOINSTR static void after_fork_parent(void)
 {
     pthread_mutex_unlock(&psc_io_lock);
-    pthread_mutex_unlock(&psc_db_lock);
+    pthread_mutex_unlock(&psc_busy_lock);
     pthread_mutex_unlock(&life_lock);
 }
 
@@ -360,7 +361,7 @@ PSC_NOINSTR static void after_fork_child(void)
     /* Everything inherited belongs to the parent's run: the writer thread does not exist
      * here, and the SQLite handle must not be touched (not even closed). */
     pthread_mutex_init(&life_lock, NULL);
-    pthread_mutex_init(&psc_db_lock, NULL);
+    pthread_mutex_init(&psc_busy_lock, NULL);
     pthread_mutex_init(&psc_io_lock, NULL);
     pthread_mutex_init(&psc_state.reg_lock, NULL);
     pthread_mutex_init(&psc_state.wake_lock, NULL);

@@ -135,8 +135,10 @@ typedef struct psc_run {
 } psc_run;
 
 extern psc_run psc_state __attribute__((visibility("hidden")));
-/* Held by the writer while it is inside SQLite, and by fork's prepare handler. */
-extern pthread_mutex_t psc_db_lock;
+/* Held by the writer whenever it is not sleeping (draining, resolving, writing), and by
+ * fork's prepare handler: a fork then happens while the writer holds no lock, not even
+ * one inside the allocator (ASan's allocator takes none around fork, glibc's does). */
+extern pthread_mutex_t psc_busy_lock;
 
 /* hooks.c: drop the calling thread's ring binding (after fork in the child). */
 PSC_NOINSTR void psc_hooks_after_fork_child(void);

@@ -314,8 +314,10 @@ PSC_NOINSTR static void *sampler_main(void *arg)
     (void)arg;
     psc_hooks_ignore_thread();
     S.self_tid = (int)syscall(SYS_gettid);
+    pthread_mutex_lock(&psc_io_lock); /* allocates (stdio): never while a fork is under way */
     getrusage(RUSAGE_SELF, &S.prev_ru);
     S.prev_rss = rss_now();
+    pthread_mutex_unlock(&psc_io_lock);
     unsigned tick = 0;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);

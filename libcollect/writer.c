@@ -1010,9 +1010,7 @@ PSC_NOINSTR static void flush_db(enum flush_kind kind, size_t row_slice)
     psc_store *s = psc_state.store;
     if (W.db_failed)
         return;
-    pthread_mutex_lock(&psc_db_lock);
     flush_db_locked(s, kind, row_slice);
-    pthread_mutex_unlock(&psc_db_lock);
 }
 
 PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size_t row_slice)
@@ -1121,6 +1119,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     (void)arg;
     psc_hooks_ignore_thread();
     atomic_store(&writer_tid, (int)syscall(SYS_gettid));
+    pthread_mutex_lock(&psc_busy_lock); /* setup allocates: not while a fork is under way */
     memset(&W, 0, sizeof W);
     W.ncps = 1; /* index 0: the virtual root */
     W.cps = grow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
@@ -1130,6 +1129,8 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     pthread_mutex_unlock(&psc_io_lock);
     compile_patterns(psc_state.cfg.include, psc_state.cfg.n_include, &W.inc, &W.ninc);
     compile_patterns(psc_state.cfg.exclude, psc_state.cfg.n_exclude, &W.exc, &W.nexc);
+
+    pthread_mutex_unlock(&psc_busy_lock);
 
     /* Calibrate the TSC over the first 2 ms (events wait in the rings meanwhile), or
      * over whatever the run lasted if it stops sooner. */
@@ -1150,15 +1151,22 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     uint64_t last_flush = psc_now_ns(&psc_state.clock);
     unsigned idle_rounds = 0;
     for (;;) {
+        /* All work happens with psc_busy_lock held and every sleep without it, so fork()
+         * can wait for an instant when this thread holds no lock at all — not even one
+         * inside malloc (see before_fork in collector.c). */
+        pthread_mutex_lock(&psc_busy_lock);
         int stopping = atomic_load_explicit(&psc_state.stop_requested, memory_order_acquire);
         uint64_t flush_seq = atomic_load_explicit(&psc_state.flush_req, memory_order_acquire);
         uint64_t n = drain_all();
         take_samples();
         uint64_t now = psc_now_ns(&psc_state.clock);
-        if (stopping)
+        if (stopping) {
+            pthread_mutex_unlock(&psc_busy_lock);
             break;
+        }
         int want_flush = flush_seq != atomic_load(&psc_state.flush_done);
         size_t pending_rows = W.nrows - W.rows_head;
+        int again = 0;
         if (want_flush || now - last_flush >= flush_every) {
             flush_db(FLUSH_FULL, want_flush ? SIZE_MAX : PSC_ROW_SLICE);
             last_flush = psc_now_ns(&psc_state.clock);
@@ -1169,8 +1177,11 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
             /* Rings nearly empty: spend the idle time on a slice of raw rows, short
              * enough (~1 ms) that no thread's ring fills meanwhile. */
             flush_db(FLUSH_ROWS, PSC_ROW_SLICE);
-            continue;
+            again = 1;
         }
+        pthread_mutex_unlock(&psc_busy_lock);
+        if (again)
+            continue;
         /* Poll again only once a batch has built up: reading a ring's head while its
          * thread is storing it would bounce that cache line between the cores on every
          * record. A ring holds ~2 ms of a call-heavy thread; the sleep is ~50 us. Once
@@ -1195,6 +1206,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
         }
     }
     /* Final: everything recorded is drained; open frames close at the end instant. */
+    pthread_mutex_lock(&psc_busy_lock);
     drain_all();
     take_samples();
     uint64_t end = psc_now_ns(&psc_state.clock);
@@ -1212,6 +1224,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     psc_stage_reset();
     atomic_store(&psc_state.flush_done, atomic_load(&psc_state.flush_req));
     writer_reset();
+    pthread_mutex_unlock(&psc_busy_lock);
     return NULL;
 }
 
