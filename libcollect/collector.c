@@ -195,6 +195,14 @@ PSC_NOINSTR int psc_thread_create(pthread_t *thread, void *(*fn)(void *), void *
     return rc;
 }
 
+PSC_NOINSTR void psc_wait_ready(_Atomic int *flag)
+{
+    for (int i = 0; i < 20000 && !atomic_load_explicit(flag, memory_order_acquire); i++) {
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 PSC_NOINSTR static void on_exit_handler(void)
 {
     pscope_stop();
@@ -237,6 +245,7 @@ PSC_NOINSTR static int start_locked(const char *db_path)
     atomic_store(&psc_state.flush_done, 0);
     psc_state.pending_rings = NULL;
     atomic_fetch_add(&psc_state.gen, 1);
+    atomic_store(&psc_state.writer_ready, 0);
     if (psc_thread_create(&psc_state.writer, psc_writer_main, NULL) != 0) {
         psc_warn("%s: cannot start the writer thread; profiling off", path);
         psc_sampler_stop();
@@ -248,6 +257,7 @@ PSC_NOINSTR static int start_locked(const char *db_path)
         return -1;
     }
     psc_state.writer_running = 1;
+    psc_wait_ready(&psc_state.writer_ready);
     if (!atexit_registered) {
         atexit(on_exit_handler);
         atexit_registered = 1;

@@ -118,6 +118,7 @@ typedef struct psc_run {
     pthread_t writer;          /* writer thread */
     int writer_running;
     _Atomic int stop_requested;/* writer: drain, close frames, final flush, exit */
+    _Atomic int writer_ready;  /* set by the writer once its start-up (and allocations) is done */
     pthread_mutex_t reg_lock;  /* protects ring registry and pending_rings */
     psc_ring *pending_rings;   /* registered since the writer last looked */
     pthread_mutex_t wake_lock; /* writer sleep/wake */
@@ -165,6 +166,10 @@ PSC_NOINSTR void psc_hooks_ignore_thread(void);
  * program's signal handlers never run on the collector's own threads (where their
  * events could not be recorded). Same contract as pthread_create. */
 PSC_NOINSTR int psc_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
+
+/* collector.c: wait (at most ~1 s) until *flag is set by a new collector thread, so a
+ * fork right after start-up never catches that thread inside the allocator. */
+PSC_NOINSTR void psc_wait_ready(_Atomic int *flag);
 
 /* writer.c: the writer thread's body; arg unused. */
 PSC_NOINSTR void *psc_writer_main(void *arg);

@@ -143,6 +143,7 @@ typedef struct sampler {
     struct rusage prev_ru;
     int64_t prev_rss;
     int self_tid;
+    _Atomic int ready; /* start-up done (see psc_wait_ready) */
 } sampler;
 
 static sampler S = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
@@ -318,6 +319,7 @@ PSC_NOINSTR static void *sampler_main(void *arg)
     getrusage(RUSAGE_SELF, &S.prev_ru);
     S.prev_rss = rss_now();
     pthread_mutex_unlock(&psc_io_lock);
+    atomic_store_explicit(&S.ready, 1, memory_order_release);
     unsigned tick = 0;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
@@ -361,9 +363,11 @@ PSC_NOINSTR int psc_sampler_start(uint64_t interval_ns)
     S.interval_ns = interval_ns;
     atomic_store(&S.stop, 0);
     S.nprev = 0;
+    atomic_store(&S.ready, 0);
     if (psc_thread_create(&S.thread, sampler_main, NULL) != 0)
         return -1;
     S.running = 1;
+    psc_wait_ready(&S.ready);
     return 0;
 }
 

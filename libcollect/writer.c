@@ -1131,6 +1131,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     compile_patterns(psc_state.cfg.exclude, psc_state.cfg.n_exclude, &W.exc, &W.nexc);
 
     pthread_mutex_unlock(&psc_busy_lock);
+    atomic_store_explicit(&psc_state.writer_ready, 1, memory_order_release);
 
     /* Calibrate the TSC over the first 2 ms (events wait in the rings meanwhile), or
      * over whatever the run lasted if it stops sooner. */
