@@ -128,7 +128,7 @@ $(B)/tests/%: tests/unit/%.c $(TOOLLIB) $(LIB_A) | $(DEPS_STAMP)
 
 $(B)/tests/progs/%: tests/progs/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) -finstrument-functions -O1 -g -fno-inline -Wall -Wextra -Werror -o $@ $<
+	$(CXX) -finstrument-functions -O1 -g -fno-inline -Wall -Wextra -Werror $(EXTRA_CFLAGS) -o $@ $<
 
 # Instrumented shared libraries the test programs dlopen.
 $(B)/tests/progs/lib%.so: tests/progs/lib/%.c
@@ -146,7 +146,7 @@ demo: all
 	@scripts/demo.sh
 
 test: all $(PROGS) $(PROGS_LINKED) $(PROGS_CXX) $(PROG_LIBS) $(FAKES) $(UNITS)
-	@scripts/run_tests.sh
+	@BUILD_DIR=$(B) scripts/run_tests.sh
 
 bench: all
 	@scripts/bench.sh

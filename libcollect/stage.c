@@ -390,6 +390,8 @@ PSC_NOINSTR void psc_stage_close_all(uint64_t end_ns)
      * end so the final flush writes it. The handles stay valid for their threads
      * (pscope_stage_end on them later is a no-op for the database). */
     for (pscope_stage *s = open_stages; s; s = s->open_next) {
+        if (s->ended)
+            continue; /* its thread ended it: that END is queued and written next */
         psc_msg *m = calloc(1, sizeof *m);
         if (!m)
             continue;

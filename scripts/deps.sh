@@ -5,7 +5,7 @@
 # Exit codes: 0 all present (or installed), 1 missing and not root / install failed.
 set -u
 packages=(libsqlite3-dev libcjson-dev libyaml-dev libpcre2-dev libcunit1-dev libdw-dev
-          libelf-dev gnuplot-nox sqlite3 pkg-config "$@")
+          libelf-dev gnuplot-nox sqlite3 pkg-config python3 "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
