@@ -6,8 +6,8 @@
  * span with dur NULL) and completes it at end. Per-record marks only touch the handle:
  * the latency since the previous mark goes into the handle's log-linear histogram
  * (memory bounded by the number of distinct powers of two, never by the record count).
- * Times use CLOCK_MONOTONIC relative to the run's origin, the same origin the function
- * timestamps are calibrated against.
+ * Times use the calibrated TSC (CLOCK_MONOTONIC before calibration or without a TSC),
+ * relative to the run's origin: the same time base as the function timestamps.
  */
 #include "internal.h"
 
@@ -66,6 +66,12 @@ static struct pscope_stage *open_stages;
 
 PSC_NOINSTR static uint64_t now_ns(void)
 {
+    /* The calibrated TSC when there is one (a per-record mark is then ~20 ns cheaper
+     * than a clock_gettime here); CLOCK_MONOTONIC before calibration and without TSC.
+     * Both count from the run's origin. */
+    const psc_clock *c = &psc_state.clock;
+    if (c->use_tsc && c->mult32)
+        return psc_tick_to_ns(c, psc_tick(1));
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t m = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
