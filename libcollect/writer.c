@@ -940,10 +940,10 @@ PSC_NOINSTR static void bind_row(sqlite3_stmt *st, int k, int64_t run_id, const 
 /* Insert up to max pending rows, oldest first, PSC_ROWS_PER_INSERT per statement. */
 PSC_NOINSTR static int write_rows(psc_store *s, int64_t run_id, size_t max)
 {
-    size_t todo = W.nrows - W.rows_head;
-    if (todo > max)
-        todo = max;
-    size_t i = W.rows_head, end = W.rows_head + todo;
+    size_t count = W.nrows - W.rows_head;
+    if (count > max)
+        count = max;
+    size_t i = W.rows_head, end = W.rows_head + count;
     for (; i + PSC_ROWS_PER_INSERT <= end; i += PSC_ROWS_PER_INSERT) {
         for (int j = 0; j < PSC_ROWS_PER_INSERT; j++)
             bind_row(s->ins_call_many, j * 10, run_id, &W.rows[i + (size_t)j]);
@@ -959,7 +959,7 @@ PSC_NOINSTR static int write_rows(psc_store *s, int64_t run_id, size_t max)
         if (rc != SQLITE_DONE)
             return -1;
     }
-    W.calls_stored += todo;
+    W.calls_stored += count;
     W.rows_head = end;
     if (W.rows_head == W.nrows)
         W.rows_head = W.nrows = 0;
