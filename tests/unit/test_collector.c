@@ -817,6 +817,24 @@ static void test_spawned_children(void)
     sqlite3_close(db);
 }
 
+static void test_stop_start(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("restart", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    char *out = slurp(out_path);
+    CU_ASSERT_STRING_EQUAL(out, "restart: start=0\n");
+    free(out);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE complete=1"), 2);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "work"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, 2, "work"), 2);
+    CU_ASSERT_STRING_EQUAL(qtext(db, "SELECT label FROM run WHERE id=2"), "second");
+    CU_ASSERT_EQUAL(q(db, "SELECT scale FROM run WHERE id=2"), 42);
+    CU_ASSERT(q(db, "SELECT ended_wall FROM run WHERE id=1") <= q(db, "SELECT started_wall FROM run WHERE id=2"));
+    sqlite3_close(db);
+}
+
 static void test_cxx_demangled(void)
 {
     new_tmpdir();
@@ -860,6 +878,7 @@ int main(void)
     CU_add_test(s, "dlclose'd library keeps its symbols", test_dlclose_symbols);
     CU_add_test(s, "exec, fork, thread churn, deep recursion on 16 threads", test_spawned_children);
     CU_add_test(s, "C++ names demangled", test_cxx_demangled);
+    CU_add_test(s, "pscope_stop then pscope_start: two runs", test_stop_start);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
