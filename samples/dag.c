@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "pscope.h"
+#include "sample_cli.h"
 
 #define DEFAULT_N 500000ul
 #define MAX_N 20000000ul
@@ -342,28 +343,12 @@ int main(int argc, char **argv)
             print_usage(stdout);
             return EXIT_SUCCESS;
         default:
-            if (optopt != 0)
-                fprintf(stderr, "dag: unknown option '-%c'; try --help\n", optopt);
-            else
-                fprintf(stderr, "dag: unknown option '%s'; try --help\n", argv[optind - 1]);
+            sample_unknown_option("dag", argv);
             return 2;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "dag: too many arguments ('%s'); try --help\n", argv[optind + 1]);
+    if (sample_positional_n("dag", argc, argv, 1, MAX_N, &n) != 0)
         return 2;
-    }
-    if (argc - optind == 1) {
-        const char *text = argv[optind];
-        char *end = NULL;
-        errno = 0;
-        n = strtoul(text, &end, 10);
-        if (text[0] == '-' || text[0] == '+' || errno != 0 || end == text || *end != '\0' ||
-            n < 1 || n > MAX_N) {
-            fprintf(stderr, "dag: bad N '%s' (expected an integer in 1..%lu)\n", text, MAX_N);
-            return 2;
-        }
-    }
     pscope_set_scale((double)n);
 
     uint32_t *values = malloc(n * sizeof *values);

@@ -238,22 +238,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "nested: option '%s' needs a value; try --help\n", argv[optind - 1]);
             return 2;
         default:
-            if (optopt != 0)
-                fprintf(stderr, "nested: unknown option '-%c'; try --help\n", optopt);
-            else
-                fprintf(stderr, "nested: unknown option '%s'; try --help\n", argv[optind - 1]);
+            sample_unknown_option("nested", argv);
             return 2;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "nested: too many arguments ('%s'); try --help\n", argv[optind + 1]);
+    if (sample_positional_n("nested", argc, argv, 2, MAX_N, &n) != 0)
         return 2;
-    }
-    if (argc - optind == 1 && parse_count(argv[optind], 2, MAX_N, &n) != 0) {
-        fprintf(stderr, "nested: bad N '%s' (expected an integer in 2..%lu)\n", argv[optind],
-                MAX_N);
-        return 2;
-    }
     pscope_set_scale((double)n);
 
     struct particle *particles = malloc(n * sizeof *particles);

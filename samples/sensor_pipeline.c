@@ -629,24 +629,12 @@ PSCOPE_NOINSTR static int parse_options(int argc, char **argv, struct options *o
                     argv[optind - 1]);
             return 2;
         default:
-            if (optopt != 0)
-                fprintf(stderr, "sensor_pipeline: unknown option '-%c'; try --help\n", optopt);
-            else
-                fprintf(stderr, "sensor_pipeline: unknown option '%s'; try --help\n",
-                        argv[optind - 1]);
+            sample_unknown_option("sensor_pipeline", argv);
             return 2;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "sensor_pipeline: too many arguments ('%s'); try --help\n",
-                argv[optind + 1]);
+    if (sample_positional_n("sensor_pipeline", argc, argv, 1, MAX_N, &opt->n) != 0)
         return 2;
-    }
-    if (argc - optind == 1 && parse_count(argv[optind], 1, MAX_N, &opt->n) != 0) {
-        fprintf(stderr, "sensor_pipeline: bad N '%s' (expected an integer in 1..%lu)\n",
-                argv[optind], MAX_N);
-        return 2;
-    }
     return 0;
 }
 

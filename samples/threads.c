@@ -172,22 +172,12 @@ int main(int argc, char **argv)
                     argv[optind - 1]);
             return 2;
         default:
-            if (optopt != 0)
-                fprintf(stderr, "threads: unknown option '-%c'; try --help\n", optopt);
-            else
-                fprintf(stderr, "threads: unknown option '%s'; try --help\n", argv[optind - 1]);
+            sample_unknown_option("threads", argv);
             return 2;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "threads: too many arguments ('%s'); try --help\n", argv[optind + 1]);
+    if (sample_positional_n("threads", argc, argv, 1, MAX_N, &n) != 0)
         return 2;
-    }
-    if (argc - optind == 1 && parse_count(argv[optind], 1, MAX_N, &n) != 0) {
-        fprintf(stderr, "threads: bad N '%s' (expected an integer in 1..%lu)\n", argv[optind],
-                MAX_N);
-        return 2;
-    }
     pscope_set_scale((double)n);
 
     uint64_t digest_xor = 0, digest_sum = 0;
