@@ -68,16 +68,20 @@ $(B)/gen/sql_embed.c: scripts/embed_sql.sh $(SQL_FILES) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	scripts/embed_sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
+$(B)/gen/schema_version.h: scripts/embed_sql.sh sql/schema.sql | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	scripts/embed_sql.sh --version-header sql/schema.sql > $@.tmp && mv $@.tmp $@
+
 $(B)/obj/gen/sql_embed.o: $(B)/gen/sql_embed.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
 # Collector objects: hidden visibility, public API marked default in the sources.
-$(B)/obj/libcollect/%.o: libcollect/%.c | $(DEPS_STAMP)
+$(B)/obj/libcollect/%.o: libcollect/%.c | $(DEPS_STAMP) $(B)/gen/schema_version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -fvisibility=hidden -ftls-model=initial-exec -MMD -MP -c $< -o $@
 
-$(B)/obj/%.o: %.c | $(DEPS_STAMP) $(B)/gen/sql_embed.c
+$(B)/obj/%.o: %.c | $(DEPS_STAMP) $(B)/gen/sql_embed.c $(B)/gen/schema_version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -MMD -MP -c $< -o $@
 

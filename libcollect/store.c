@@ -83,7 +83,23 @@ NOINSTR psc_store *psc_store_open(const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(s->db));
             goto fail;
         }
-        if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        /* Another process may have created or upgraded the schema between the first
+         * look and the write lock: decide again under the lock. */
+        if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK) version = 0;
+        /* Older pscope databases: their ALTERs first (sql/migrate_v<N>.sql), then the
+         * schema's CREATE ... IF NOT EXISTS adds new tables and sets the version. */
+        for (int64_t next = version + 1; version > 0 && next <= PSC_SCHEMA_VERSION; next++) {
+            char name[32];
+            snprintf(name, sizeof name, "migrate_v%lld", (long long)next);
+            const char *migration = pscope_sql_text(name);
+            if (migration && sqlite3_exec(s->db, migration, NULL, NULL, NULL) != SQLITE_OK) {
+                snprintf(err, errlen, "%s: cannot upgrade the schema to version %lld: %s", path,
+                         (long long)next, sqlite3_errmsg(s->db));
+                psc_store_exec(s, "ROLLBACK");
+                goto fail;
+            }
+        }
+        if (version < PSC_SCHEMA_VERSION && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
             snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(s->db));
             psc_store_exec(s, "ROLLBACK");
             goto fail;
@@ -112,6 +128,8 @@ NOINSTR int psc_store_prepare(psc_store *s, char *err, size_t errlen)
          " self_dur, sum_dur, sum_sq_dur, min_dur, max_dur) VALUES(?,?,?,?,?,?,?,?,?,?)"},
         {offsetof(psc_store, ups_fhist),
          "INSERT OR REPLACE INTO function_hist(function_id, bucket, lo, hi, count) VALUES(?,?,?,?,?)"},
+        {offsetof(psc_store, ups_fselfhist),
+         "INSERT OR REPLACE INTO function_self_hist(function_id, bucket, lo, hi, count) VALUES(?,?,?,?,?)"},
         {offsetof(psc_store, ins_callpath),
          "INSERT INTO callpath(run_id, parent_id, function_id, depth) VALUES(?,?,?,?)"},
         {offsetof(psc_store, upd_callpath),

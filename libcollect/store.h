@@ -9,13 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PSC_SCHEMA_VERSION 1
+#include "schema_version.h"
+
+#define PSC_SCHEMA_VERSION PSCOPE_SCHEMA_VERSION /* from sql/schema.sql at build time */
 #define PSC_ROWS_PER_INSERT 64 /* raw call rows per multi-row INSERT (640 parameters) */
 
 typedef struct psc_store {
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *ins_thread, *upd_thread, *ins_function, *ups_fstat, *ups_fhist, *ins_callpath,
+    sqlite3_stmt *ins_thread, *upd_thread, *ins_function, *ups_fstat, *ups_fhist, *ups_fselfhist, *ins_callpath,
         *upd_callpath, *ups_tstat, *ins_call, *ins_call_many, *upd_run, *end_run, *ins_stage, *upd_stage,
         *ups_shist, *ins_counter, *ins_sample;
 } psc_store;

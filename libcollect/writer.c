@@ -42,7 +42,8 @@ typedef struct wfunc {
     int64_t db_id;          /* 0 until inserted */
     uint64_t calls, primitive, total, self, sum, min, max;
     double sum_sq;
-    pscope_hist hist;
+    pscope_hist hist;       /* per-call inclusive durations */
+    pscope_hist self_hist;  /* per-call self durations */
     psc_syminfo sym;        /* resolved at first sight */
     int excluded;
     int dirty;
@@ -392,6 +393,7 @@ PSC_NOINSTR static void pop_frame(struct psc_wthread *t, uint64_t ts)
         W.dirty_cps[W.ndirty_cps++] = f->cp;
     }
     pscope_hist_add(&W.funcs[fi].hist, dur);
+    pscope_hist_add(&W.funcs[fi].self_hist, self);
 
     if (PSC_UNLIKELY(fi >= t->nfunc_cap))
         thread_grow_funcs(t, W.nfuncs);
@@ -848,6 +850,30 @@ PSC_NOINSTR static void derive_function_stats(void)
 }
 
 /* Every aggregate changed since the last full flush. */
+/* Upsert every non-empty bucket of h for the function db_id through st (a statement of
+ * the shape (function_id, bucket, lo, hi, count)). Returns 0, or -1 on an SQLite error. */
+PSC_NOINSTR static int write_hist(const pscope_hist *h, sqlite3_stmt *st, int64_t db_id)
+{
+    for (uint32_t blk = 0; blk < PSCOPE_HIST_BLOCKS; blk++) {
+        const uint64_t *counts = h->block[blk];
+        if (!counts)
+            continue;
+        for (uint32_t j = 0; j < PSCOPE_HIST_SUB; j++) {
+            if (!counts[j])
+                continue;
+            uint32_t b = blk * PSCOPE_HIST_SUB + j;
+            sqlite3_bind_int64(st, 1, db_id);
+            sqlite3_bind_int(st, 2, (int)b);
+            sqlite3_bind_int64(st, 3, i64(pscope_hist_bucket_lo(b)));
+            sqlite3_bind_int64(st, 4, i64(pscope_hist_bucket_hi(b)));
+            sqlite3_bind_int64(st, 5, i64(counts[j]));
+            if (step_reset(st))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 PSC_NOINSTR static int write_stats(psc_store *s, int64_t run_id)
 {
     derive_function_stats();
@@ -867,24 +893,8 @@ PSC_NOINSTR static int write_stats(psc_store *s, int64_t run_id)
         sqlite3_bind_int64(st, 10, i64(f->max));
         if (step_reset(st))
             return -1;
-        for (uint32_t blk = 0; blk < PSCOPE_HIST_BLOCKS; blk++) {
-            const uint64_t *counts = f->hist.block[blk];
-            if (!counts)
-                continue;
-            for (uint32_t j = 0; j < PSCOPE_HIST_SUB; j++) {
-                if (!counts[j])
-                    continue;
-                uint32_t b = blk * PSCOPE_HIST_SUB + j;
-                st = s->ups_fhist;
-                sqlite3_bind_int64(st, 1, f->db_id);
-                sqlite3_bind_int(st, 2, (int)b);
-                sqlite3_bind_int64(st, 3, i64(pscope_hist_bucket_lo(b)));
-                sqlite3_bind_int64(st, 4, i64(pscope_hist_bucket_hi(b)));
-                sqlite3_bind_int64(st, 5, i64(counts[j]));
-                if (step_reset(st))
-                    return -1;
-            }
-        }
+        if (write_hist(&f->hist, s->ups_fhist, f->db_id) || write_hist(&f->self_hist, s->ups_fselfhist, f->db_id))
+            return -1;
     }
     W.ndirty_funcs = 0;
     for (uint32_t k = 0; k < W.ndirty_cps; k++) {
@@ -1083,6 +1093,7 @@ PSC_NOINSTR static void writer_reset(void)
 {
     for (uint32_t i = 0; i < W.nfuncs; i++) {
         pscope_hist_clear(&W.funcs[i].hist);
+        pscope_hist_clear(&W.funcs[i].self_hist);
         psc_syminfo_free(&W.funcs[i].sym);
     }
     free(W.funcs);

@@ -840,6 +840,24 @@ elif [ "${BENCH_PERF:-1}" != 0 ] && ! have perf; then
   note "perf not installed: no profile of where the collector's time goes"
 fi
 
+# ---- further benchmark sections: scripts/bench_*.sh ------------------------------------------
+# Each scripts/bench_<area>.sh (the tools' own benchmarks) prints one markdown section
+# ("## ...") on stdout, logs on stderr, and exits 0; it gets BUILD_DIR (absolute), BENCH_RUNS
+# and a scratch directory BENCH_WORK. A script that fails is named in the notes instead.
+EXTRA_SECTIONS=$WORK/extra_sections.md
+: >"$EXTRA_SECTIONS"
+for extra in "$ROOT"/scripts/bench_*.sh; do
+  [ -f "$extra" ] || continue
+  name=$(basename "$extra" .sh)
+  mkdir -p "$WORK/$name"
+  log "running $name"
+  if BUILD_DIR=$BDIR BENCH_RUNS=$RUNS BENCH_WORK=$WORK/$name bash "$extra" >"$WORK/$name.md" 2>"$WORK/log/$name.log"; then
+    cat "$WORK/$name.md" >>"$EXTRA_SECTIONS"; echo >>"$EXTRA_SECTIONS"
+  else
+    echo "- scripts/$name.sh failed (exit $?); its log: $(tail -n 3 "$WORK/log/$name.log" | tr '\n' ' ')" >>"$NOTES"
+  fi
+done
+
 # ---- assemble BENCHMARKS.md -------------------------------------------------------------------
 
 T_END=$(date +%s)
@@ -922,6 +940,7 @@ TMP_OUT=$OUT.tmp.$$
     echo ""
     cat "$PERF_SECTION"
   fi
+  cat "$EXTRA_SECTIONS"
   if [ -s "$NOTES" ]; then
     echo "## Notes from this run"
     echo ""

@@ -1,4 +1,4 @@
--- sql/schema.sql: the pscope run database, schema version 1.
+-- sql/schema.sql: the pscope run database, schema version 2.
 --
 -- This file is a public interface: users query it with sqlite3, the tools read it, and
 -- libcollect applies it (embedded at build time by scripts/embed_sql.sh, never pasted).
@@ -20,9 +20,12 @@
 --    exec); its aggregates are as of that commit (at most ~200 ms old).
 --
 -- The schema version is PRAGMA user_version; tools refuse a database whose version is
--- newer than they know (exit 3).
+-- newer than they know (exit 3). Older versions stay readable: what a version added is
+-- listed in docs/schema.md ("Versions"); the collector upgrades an older database it writes
+-- to by running sql/migrate_v<N>.sql for each newer N, then this file (CREATE ... IF NOT
+-- EXISTS adds new tables and views).
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE IF NOT EXISTS run (
   id              INTEGER PRIMARY KEY,          -- run id, increasing within the database
@@ -99,6 +102,19 @@ CREATE TABLE IF NOT EXISTS function_hist (
   lo          INTEGER NOT NULL,   -- smallest duration in the bucket, ns (inclusive)
   hi          INTEGER NOT NULL,   -- end of the bucket, ns (exclusive)
   count       INTEGER NOT NULL,   -- calls whose duration fell in [lo, hi)
+  PRIMARY KEY (function_id, bucket)
+) WITHOUT ROWID;
+
+-- Per-call SELF-time histogram of a function (schema version 2): same buckets as
+-- function_hist, over each call's exclusive duration (its duration minus its instrumented
+-- callees'), so self-time tests and percentiles never fall back to inclusive durations.
+-- Absent in version-1 databases.
+CREATE TABLE IF NOT EXISTS function_self_hist (
+  function_id INTEGER NOT NULL REFERENCES function(id), -- the function
+  bucket      INTEGER NOT NULL,   -- bucket index, as function_hist.bucket
+  lo          INTEGER NOT NULL,   -- smallest self duration in the bucket, ns (inclusive)
+  hi          INTEGER NOT NULL,   -- end of the bucket, ns (exclusive)
+  count       INTEGER NOT NULL,   -- calls whose self duration fell in [lo, hi)
   PRIMARY KEY (function_id, bucket)
 ) WITHOUT ROWID;
 

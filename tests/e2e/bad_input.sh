@@ -23,6 +23,7 @@ diff="$root/$build/bin/pscope-diff"
 lib="$root/$build/lib/libpscope.so"
 prog="$root/$build/tests/progs/rate"
 bad="$root/tests/data/bad"
+schema_version=$(sed -n 's/^PRAGMA user_version = \([0-9]*\);.*/\1/p' sql/schema.sql)
 passed=0; failed=0
 
 ok()   { passed=$((passed + 1)); echo "ok   $1"; }
@@ -83,7 +84,7 @@ for tool in stats diff; do
   no_output "$tool: empty file" "$out"
   expect "$tool: truncated"       3 "truncated.db: damaged database" run "$fx/truncated.db"
   no_output "$tool: truncated" "$out"
-  expect "$tool: newer schema"    3 "newer.db: schema version 99 is newer than this pscope-$tool supports (1)" \
+  expect "$tool: newer schema"    3 "newer.db: schema version 99 is newer than this pscope-$tool supports ($schema_version)" \
     run "$fx/newer.db"
   no_output "$tool: newer schema" "$out"
   expect "$tool: foreign SQLite"  3 "foreign.db: not a pscope database" run "$fx/foreign.db"

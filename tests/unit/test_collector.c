@@ -211,6 +211,13 @@ static void test_chain_tree(void)
                           " AND line > 0 AND module LIKE '%%/chain'"), 1);
     /* histogram holds every call */
     CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_hist"), 4);
+    /* the self-time histogram too; the leaf c's self time is its duration, so its two
+     * histograms are the same bucket, and main's self bucket lies below its inclusive one */
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_self_hist"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function_hist h JOIN function_self_hist s USING(function_id, bucket)"
+                          " JOIN function f ON f.id = h.function_id WHERE f.name='c'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT (SELECT s.bucket FROM function_self_hist s JOIN function f ON f.id=s.function_id WHERE f.name='main')"
+                          " < (SELECT h.bucket FROM function_hist h JOIN function f ON f.id=h.function_id WHERE f.name='main')"), 1);
     sqlite3_close(db);
 }
 
@@ -411,6 +418,29 @@ static void test_two_runs_append(void)
     /* ids stay unique across runs */
     CU_ASSERT_EQUAL(q(db, "SELECT count(DISTINCT run_id) FROM function WHERE name='main'"), 2);
     CU_ASSERT_EQUAL(q(db, "SELECT min(id) >> 40 FROM call WHERE run_id=2"), 2);
+    sqlite3_close(db);
+}
+
+/* A version-1 database (no function_self_hist) is upgraded in place by the next run:
+ * its old run stays, the new run gets self-time histograms, user_version becomes 2. */
+static void test_schema_upgrade(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("chain", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(path_in_tmp("t.db"), &db), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    db = profile("foo_loop", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "PRAGMA user_version"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE complete = 1"), 2);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
+                          " WHERE f.run_id = 2 AND f.name = 'loop'"), 6);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
+                          " WHERE f.run_id = 1"), 0);
     sqlite3_close(db);
 }
 
@@ -862,6 +892,7 @@ int main(void)
     CU_add_test(s, "linked and preloaded give identical counts", test_linked_equals_preload);
     CU_add_test(s, "raw-row budget and min_duration", test_budget);
     CU_add_test(s, "runs append to one database", test_two_runs_append);
+    CU_add_test(s, "a version-1 database is upgraded in place", test_schema_upgrade);
     CU_add_test(s, "bad outputs never damage files or the program", test_bad_outputs);
     CU_add_test(s, "config file, environment precedence, bad values", test_config_file);
     CU_add_test(s, "pscope-run", test_pscope_run);

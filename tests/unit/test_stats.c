@@ -10,6 +10,7 @@
 #include <pty.h>
 
 #include "pscope.h"
+#include "schema_version.h"
 #include "test_stats_fixture.h"
 
 static const char *DB;   /* the main fixture */
@@ -753,8 +754,10 @@ static void test_bad_inputs(void)
     sqlite3 *db = fx_create(newer);
     fx_exec(db, "PRAGMA user_version = 99");
     sqlite3_close(db);
-    expect_fail(STATS(newer), 3, "newer.db: schema version 99 is newer than this pscope-stats "
-                                 "supports (1)");
+    char newer_msg[128];
+    snprintf(newer_msg, sizeof newer_msg,
+             "newer.db: schema version 99 is newer than this pscope-stats supports (%d)", PSCOPE_SCHEMA_VERSION);
+    expect_fail(STATS(newer), 3, newer_msg);
 
     const char *plain = fx_path("plain.db");
     unlink(plain);

@@ -206,7 +206,7 @@ static void test_db_and_runs(void)
 {
     pt_db *db = NULL;
     CU_ASSERT_EQUAL_FATAL(pt_db_open(DB, &db), 0);
-    CU_ASSERT_EQUAL(db->schema_version, 1);
+    CU_ASSERT_EQUAL(db->schema_version, PT_SCHEMA_VERSION);
     pt_run r;
     CU_ASSERT_EQUAL(pt_run_resolve(db, NULL, &r), 0);
     CU_ASSERT_EQUAL(r.id, 4); /* latest complete */

@@ -44,8 +44,10 @@ enum pt_exit {
     PT_EXIT_DATA = 3        /* bad/unsupported database, unknown run, unanswerable request */
 };
 
-/* Highest database schema version (PRAGMA user_version) these tools understand. */
-#define PT_SCHEMA_VERSION 1
+/* Highest database schema version (PRAGMA user_version) these tools understand: the
+ * version of sql/schema.sql, generated at build time (build/gen/schema_version.h). */
+#include "schema_version.h"
+#define PT_SCHEMA_VERSION PSCOPE_SCHEMA_VERSION
 
 #define PT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 

@@ -27,7 +27,8 @@ int pt_sql_register(sqlite3 *db)
     return pscope_sqlfuncs_register(db);
 }
 
-/* Tables every pscope database of schema version 1 has. */
+/* Tables every pscope database has since schema version 1 (later versions add tables that
+ * a reader must treat as optional: see docs/schema.md, "Versions"). */
 static const char *const required_tables[] = {
     "run", "thread", "function", "function_stat", "function_hist", "callpath", "thread_stat",
     "call", "stage", "stage_hist", "resource_sample",

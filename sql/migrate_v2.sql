@@ -1,0 +1,7 @@
+-- sql/migrate_v2.sql: upgrade a version-1 pscope database to version 2 in place.
+-- Run by the collector (inside its schema transaction, before sql/schema.sql) when it
+-- opens a version-1 database for writing. Only ALTER TABLE statements belong here: new
+-- tables and views come from schema.sql's CREATE ... IF NOT EXISTS. Version 2 adds
+-- function_self_hist (a table, so nothing to alter yet); this file exists so later
+-- column additions of version 2 have their place.
+SELECT 1;
