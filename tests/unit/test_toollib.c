@@ -275,6 +275,119 @@ static void test_db_and_runs(void)
     CU_ASSERT_EQUAL(pt_db_open(fx_tmpdir(), &db), PT_EXIT_DATA);
 }
 
+/* stderr of the calls between stderr_begin and stderr_end, into a static buffer. */
+static int saved_stderr = -1;
+static void stderr_begin(void)
+{
+    fflush(stderr);
+    saved_stderr = dup(2);
+    int fd = open(fx_path("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+}
+static const char *stderr_end(void)
+{
+    static char text[4096];
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    FILE *f = fopen(fx_path("stderr.txt"), "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = '\0';
+    if (f)
+        fclose(f);
+    return text;
+}
+
+/* Default run resolution on runs given as (complete, calls_seen) pairs: the id chosen by
+ * pt_run_resolve(NULL) and its stderr; pt_run_resolve_all(NULL) must choose the same. */
+static long long resolve_default(const char *name, const int (*runs)[2], int n, const char **err)
+{
+    const char *path = fx_path(name);
+    sqlite3 *s = fx_create(path);
+    for (int i = 0; i < n; i++)
+        fx_run(s, i + 1, NULL, runs[i][0], runs[i][1], 0, 10);
+    sqlite3_close(s);
+    pt_db *db = NULL;
+    if (pt_db_open(path, &db) != 0)
+        return -1;
+    pt_run r;
+    stderr_begin();
+    int rc = pt_run_resolve(db, NULL, &r);
+    *err = stderr_end();
+    long long id = rc ? -rc : r.id;
+    if (!rc)
+        pt_run_clear(&r);
+    pt_run *all = NULL;
+    size_t m = 0;
+    stderr_begin();
+    if (pt_run_resolve_all(db, NULL, &all, &m) == 0) {
+        CU_ASSERT_EQUAL(m, 1);
+        CU_ASSERT_EQUAL(all[0].id, id);
+        pt_runs_free(all, m);
+    }
+    stderr_end();
+    pt_db_close(db);
+    return id;
+}
+
+static void test_default_run(void)
+{
+    const char *err;
+    char want[1024];
+    /* a program whose exec'd children (no instrumentation) left empty runs 2..4, and a
+     * run 5 still going: run 1 is the default, and the skipped ones are named */
+    const int exec_children[][2] = {{1, 19}, {1, 0}, {1, 0}, {1, 0}, {0, 3}};
+    CU_ASSERT_EQUAL(resolve_default("exec.db", exec_children, 5, &err), 1);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 1, the latest complete run"
+             " with calls; skipped newer runs: 2, 3, 4 (3 without calls); 5 (1 incomplete)\n",
+             fx_path("exec.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* 50 empty children: ten ids, then "...", and the count */
+    int fifty[51][2];
+    fifty[0][0] = 1, fifty[0][1] = 7;
+    for (int i = 1; i <= 50; i++)
+        fifty[i][0] = 1, fifty[i][1] = 0;
+    CU_ASSERT_EQUAL(resolve_default("fifty.db", (const int (*)[2])fifty, 51, &err), 1);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 1, the latest complete run"
+             " with calls; skipped newer runs: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ... (50 without"
+             " calls)\n", fx_path("fifty.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* the latest complete run has calls and is the newest: silent */
+    const int plain[][2] = {{1, 0}, {0, 5}, {1, 4}};
+    CU_ASSERT_EQUAL(resolve_default("plain.db", plain, 3, &err), 3);
+    CU_ASSERT_STRING_EQUAL(err, "");
+
+    /* a newer incomplete run only */
+    const int live[][2] = {{1, 4}, {0, 9}};
+    CU_ASSERT_EQUAL(resolve_default("live.db", live, 2, &err), 1);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 1, the latest complete run"
+             " with calls; skipped newer runs: 2 (1 incomplete)\n", fx_path("live.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* no run has calls (a stage-only program): the latest complete run, as before */
+    const int stages_only[][2] = {{1, 0}, {1, 0}, {0, 0}};
+    CU_ASSERT_EQUAL(resolve_default("stages.db", stages_only, 3, &err), 2);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 2, the latest complete run;"
+             " skipped newer runs: 3 (1 incomplete)\n", fx_path("stages.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* an explicit --run is taken as given, even without calls */
+    const char *path = fx_path("exec.db");
+    pt_db *db = NULL;
+    CU_ASSERT_EQUAL_FATAL(pt_db_open(path, &db), 0);
+    pt_run r;
+    stderr_begin();
+    CU_ASSERT_EQUAL(pt_run_resolve(db, "3", &r), 0);
+    CU_ASSERT_STRING_EQUAL(stderr_end(), "");
+    CU_ASSERT_EQUAL(r.id, 3);
+    CU_ASSERT_EQUAL(r.calls_seen, 0);
+    pt_run_clear(&r);
+    pt_db_close(db);
+}
+
 /* The SQL functions, on a connection where `register_fn` installed them. */
 static void check_sql_functions(sqlite3 *db)
 {
@@ -503,6 +616,7 @@ int main(void)
     CU_add_test(s, "DB:RUN split", test_spec);
     CU_add_test(s, "PCRE2 filters", test_filter);
     CU_add_test(s, "database validation, runs, embedded SQL", test_db_and_runs);
+    CU_add_test(s, "default run: latest complete with calls, skipped runs named", test_default_run);
     CU_add_test(s, "SQL functions registered by the tools", test_sql_functions_registered);
     CU_add_test(s, "SQL functions from the loadable extension", test_sql_extension);
     CU_add_test(s, "writers: csv, json, md, table, junit, atomic -o", test_writers);

@@ -4,7 +4,7 @@
  *
  *   pt_init("pscope-x")                    diagnostics carry the tool's name
  *   pt_db_open(path, &db)                  read-only open + validation (exit code 3 on bad data)
- *   pt_run_resolve(db, "--run" value, &r)  which run to read (default: latest complete run)
+ *   pt_run_resolve(db, "--run" value, &r)  which run to read (default: latest complete run with calls)
  *   pt_sql_prepare(db, "stats_functions")  an embedded sql/<name>.sql, named parameters bound
  *   pt_filter_add / pt_filter_match        PCRE2 include/exclude on names
  *   pt_table_* + pt_out_*                  table/csv/json/md/junit writers, -o FILE atomic
@@ -193,9 +193,10 @@ void pt_runs_free(pt_run *runs, size_t n);
 /* Free the strings of one run and zero it. */
 void pt_run_clear(pt_run *r);
 
-/* Resolve a run: `spec` NULL or "" selects the latest complete run; when no run is
- * complete, the only run (incomplete) is used with a warning, and several incomplete
- * runs are refused. Otherwise `spec` is a run id (all digits) or a label; a label shared
+/* Resolve a run: `spec` NULL or "" selects the latest complete run with calls (the
+ * latest complete run when none has calls) and, when newer runs were passed over (no
+ * calls, or incomplete), says which in one warning line; when no run is complete, the
+ * only run (incomplete) is used with a warning, and several incomplete runs are refused. Otherwise `spec` is a run id (all digits) or a label; a label shared
  * by several runs selects the latest complete one of them. Selecting an incomplete run
  * prints a warning. Errors (PT_EXIT_DATA): no runs in the database, no run with that id
  * or label (the message names it), several incomplete runs and none complete. On success

@@ -452,6 +452,57 @@ static size_t pick_latest(pt_db *db, const pt_run *runs, const size_t *idx, size
     return idx[m - 1];
 }
 
+/* The default run among runs[0..n) (ascending id): the latest complete run with calls;
+ * when no complete run has calls (stage-only programs), the latest complete run; n when
+ * no run is complete. A run without calls is what an exec'd program without
+ * instrumentation leaves: it must not hide the run the user means. */
+static size_t default_run(const pt_run *runs, size_t n)
+{
+    size_t with_calls = n, complete = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].complete)
+            continue;
+        complete = i;
+        if (runs[i].calls_seen > 0)
+            with_calls = i;
+    }
+    return with_calls < n ? with_calls : complete;
+}
+
+/* One warning line naming the runs newer than runs[pick] that the default skipped: those
+ * without calls and the incomplete ones (ids listed up to 10 per kind). Nothing when none. */
+static void note_skipped(const pt_db *db, const pt_run *runs, size_t n, size_t pick)
+{
+    char groups[2][160];
+    size_t count[2] = {0, 0};
+    static const char *const what[2] = {"without calls", "incomplete"};
+    for (int g = 0; g < 2; g++) {
+        groups[g][0] = '\0';
+        for (size_t i = pick + 1; i < n; i++) {
+            if ((g == 1) != !runs[i].complete)
+                continue;
+            size_t len = strlen(groups[g]);
+            if (count[g] < 10)
+                snprintf(groups[g] + len, sizeof groups[g] - len, "%s%lld", count[g] ? ", " : "",
+                         (long long)runs[i].id);
+            else if (count[g] == 10)
+                snprintf(groups[g] + len, sizeof groups[g] - len, ", ...");
+            count[g]++;
+        }
+    }
+    if (!count[0] && !count[1])
+        return;
+    char list[400];
+    size_t len = 0;
+    list[0] = '\0';
+    for (int g = 0; g < 2; g++)
+        if (count[g])
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%zu %s)", len ? "; " : "",
+                                    groups[g], count[g], what[g]);
+    pt_warn("%s: using run %lld, the latest complete run%s; skipped newer runs: %s", db->path,
+            (long long)runs[pick].id, runs[pick].calls_seen > 0 ? " with calls" : "", list);
+}
+
 static int resolve(pt_db *db, const char *spec, int all, pt_run **out, size_t *nout)
 {
     pt_run *runs = NULL;
@@ -469,14 +520,10 @@ static int resolve(pt_db *db, const char *spec, int all, pt_run **out, size_t *n
     char ids[160];
     rc = 0;
     if (!spec || !*spec) {
-        size_t complete = 0, last_complete = 0;
-        for (size_t i = 0; i < n; i++)
-            if (runs[i].complete) {
-                complete++;
-                last_complete = i;
-            }
-        if (complete > 0) {
-            idx[0] = last_complete;
+        size_t pick = default_run(runs, n);
+        if (pick < n) {
+            idx[0] = pick;
+            note_skipped(db, runs, n, pick);
         } else if (n == 1) {
             warn_incomplete(db, &runs[0]);
             idx[0] = 0;
