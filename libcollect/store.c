@@ -68,7 +68,7 @@ NOINSTR static void explain_failure(psc_store *s, int rc, const char *doing, cha
         snprintf(err, errlen, "%s: %s: the database stayed locked by another connection for %d s",
                  s->path, doing, PSC_STORE_BUSY_MS / 1000);
     else if (primary == SQLITE_NOTADB)
-        snprintf(err, errlen, "%s: not an SQLite database; not writing", s->path);
+        snprintf(err, errlen, "%s: not a pscope database (not an SQLite file); not writing", s->path);
     else
         snprintf(err, errlen, "%s: %s: %s", s->path, doing, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
