@@ -1,7 +1,8 @@
 -- sql/migrate_v2.sql: upgrade a version-1 pscope database to version 2 in place.
 -- Run by the collector (inside its schema transaction, before sql/schema.sql) when it
--- opens a version-1 database for writing. Only ALTER TABLE statements belong here: new
--- tables and views come from schema.sql's CREATE ... IF NOT EXISTS. Version 2 adds
--- function_self_hist (a table, so nothing to alter yet); this file exists so later
--- column additions of version 2 have their place.
-SELECT 1;
+-- opens a version-1 database for writing. Only ALTER TABLE statements and the DROP of
+-- views whose definition changed belong here: new tables and views come from schema.sql's
+-- CREATE ... IF NOT EXISTS, which then recreates the dropped views. Version 2 adds
+-- function_self_hist (a table, nothing to alter) and changes the hotspot view
+-- (max_speedup is NULL when unbounded instead of ~1e9).
+DROP VIEW IF EXISTS hotspot;

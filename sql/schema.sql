@@ -249,10 +249,12 @@ CREATE VIEW IF NOT EXISTS function_summary AS
   JOIN run_time t ON t.run_id = f.run_id;
 
 -- Amdahl view of self time: removing a function entirely caps the speedup at
--- 1/(1 - p); making it 2x faster gives 1/((1 - p) + p/2).
+-- 1/(1 - p); making it 2x faster gives 1/((1 - p) + p/2). max_speedup is NULL when the
+-- speedup is unbounded (p = 1: the function is all of the run's time), where
+-- pscope-stats --hotspots shows ∞ (and JSON null): the same figure, never a large number.
 CREATE VIEW IF NOT EXISTS hotspot AS
   SELECT run_id, function_id, name, file, line, calls, self_dur, self_share,
-         1.0 / (1.0 - MIN(self_share, 0.999999999)) AS max_speedup,
+         CASE WHEN self_share < 1.0 THEN 1.0 / (1.0 - self_share) END AS max_speedup,
          1.0 / ((1.0 - self_share) + self_share / 2.0) AS speedup_2x,
          self_dur / 2 AS saved_2x_dur
   FROM function_summary

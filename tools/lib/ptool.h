@@ -216,7 +216,9 @@ char *pt_run_describe(const pt_run *r, char *buf, size_t size);
 /* The run as a JSON object {id, label, command, executable, host, pid, started_wall,
  * ended_wall, wall_ns, scale, clock, pscope_version, calls_seen, calls_stored,
  * rows_dropped, events_lost, depth_overflow, unmatched_exits, max_depth_seen, complete
- * (bool), sampled (bool: calls_stored < calls_seen)}; absent values are null. Caller owns
+ * (bool), sampled (bool: calls_stored < calls_seen, i.e. rows exist for the first calls
+ * only; the name is kept for compatibility, they are not a random sample)}; absent values
+ * are null. Caller owns
  * it (cJSON_Delete). Never NULL. */
 cJSON *pt_run_json(const pt_run *r);
 

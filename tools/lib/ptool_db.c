@@ -607,8 +607,11 @@ char *pt_run_describe(const pt_run *r, char *buf, size_t size)
     if (!isnan(r->scale))
         APPEND(" · scale %g", r->scale);
     APPEND(" · wall %s", pt_fmt_dur((double)r->dur, wall, sizeof wall));
-    APPEND(" · %lld calls seen, %lld stored%s", (long long)r->calls_seen,
-           (long long)r->calls_stored, r->calls_stored < r->calls_seen ? " (sampled)" : "");
+    /* Rows are the first max_calls calls (docs/collector.md), never a random sample. */
+    APPEND(" · %lld calls seen, %lld stored%s", (long long)r->calls_seen, (long long)r->calls_stored,
+           r->calls_stored >= r->calls_seen ? ""
+           : r->rows_dropped           ? " (partial: rows dropped)"
+                                       : " (first calls only)");
     if (r->events_lost)
         APPEND(" · %lld events lost", (long long)r->events_lost);
     if (r->depth_overflow)
