@@ -36,7 +36,11 @@ NOINSTR static int explain_unwritable(const char *path, char *err, size_t errlen
         *slash = '\0';
     int exists = access(path, F_OK) == 0;
     if (access(dir, F_OK) != 0) {
-        snprintf(err, errlen, "%s: cannot create the database: directory %s does not exist", path, dir);
+        if (errno == ENOENT || errno == ENOTDIR)
+            snprintf(err, errlen, "%s: cannot create the database: directory %s does not exist", path, dir);
+        else
+            snprintf(err, errlen, "%s: cannot create the database: directory %s: %s", path, dir,
+                     strerror(errno));
         return 1;
     }
     if (access(dir, W_OK) != 0) {

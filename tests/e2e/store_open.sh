@@ -5,7 +5,8 @@
 #     complete and nothing is printed (the schema is created once, under the write lock,
 #     and the others see it whole);
 #   - a database whose directory is not writable, and a read-only database file: one
-#     message that says so, and the program's own exit status and output are unchanged;
+#     message that says so, and the program's own exit status and output are unchanged
+#     (the same for a directory that does not exist);
 #   - a foreign SQLite database is refused untouched with a message naming what it holds.
 # Ends with "N passed, M failed"; exit status non-zero on any failure.
 set -u
@@ -77,6 +78,12 @@ if [ "$(id -u)" -ne 0 ] || [ ${#as_user[@]} -gt 0 ]; then
   expect_eq "read-only database file: message" "$out" \
     "pscope: $rw/prof.db: cannot write: the file is read-only for this user; profiling off"
 fi
+
+# ---- a directory that does not exist ----------------------------------------------------
+out=$(env LD_PRELOAD="$lib" PSCOPE_OUTPUT="$tmp/no/such/dir/prof.db" "$prog" 2>&1); rc=$?
+expect_eq "missing directory: program exit status" "$rc" 0
+expect_eq "missing directory: message" "$out" \
+  "pscope: $tmp/no/such/dir/prof.db: cannot create the database: directory $tmp/no/such/dir does not exist; profiling off"
 
 # ---- a foreign SQLite database ---------------------------------------------------------
 sqlite3 "$tmp/foreign.db" "CREATE TABLE t(x); CREATE TABLE u(y)"
