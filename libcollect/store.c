@@ -101,6 +101,36 @@ NOINSTR static int read_state(sqlite3 *db, int64_t *version, int64_t *objects, i
     return rc;
 }
 
+/* Switch the database to WAL. Changing the journal mode needs the file to itself, and
+ * SQLite may answer SQLITE_BUSY, or keep the old mode and report it, without waiting in the
+ * busy handler (e.g. while other processes open the same new file): retry with a short
+ * back-off for up to PSC_STORE_BUSY_MS. Returns SQLITE_OK, SQLITE_BUSY when the lock
+ * never came, or the error. */
+NOINSTR static int set_wal(sqlite3 *db)
+{
+    long waited_us = 0, pause_us = 200;
+    for (;;) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+        rc = sqlite3_step(st);
+        int is_wal = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+                     strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (is_wal)
+            return SQLITE_OK;
+        if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return rc;
+        if (waited_us >= (long)PSC_STORE_BUSY_MS * 1000)
+            return SQLITE_BUSY;
+        usleep((useconds_t)pause_us);
+        waited_us += pause_us;
+        if (pause_us < 20000)
+            pause_us *= 2;
+    }
+}
+
 NOINSTR psc_store *psc_store_open(const char *path, char *err, size_t errlen)
 {
     psc_store *s = calloc(1, sizeof *s);
@@ -156,7 +186,7 @@ NOINSTR psc_store *psc_store_open(const char *path, char *err, size_t errlen)
                  path, (long long)version);
         goto fail;
     }
-    if ((rc = psc_store_exec(s, "PRAGMA journal_mode=WAL")) != SQLITE_OK ||
+    if ((rc = set_wal(s->db)) != SQLITE_OK ||
         (rc = psc_store_exec(s, "PRAGMA synchronous=NORMAL")) != SQLITE_OK) {
         explain_failure(s, rc, "cannot set WAL mode", err, errlen);
         goto fail;
