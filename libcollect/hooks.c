@@ -129,6 +129,13 @@ PSC_NOINSTR static uint64_t take_ids(void *arg)
     return atomic_fetch_add_explicit(&psc_state.next_call_id, CCT_ID_BLOCK, memory_order_relaxed);
 }
 
+PSC_NOINSTR __attribute__((cold)) static void wake_writer_keep_errno(void)
+{
+    int saved = errno;
+    psc_writer_wake();
+    errno = saved;
+}
+
 /* Wait (errno kept) until the writer has taken some of r's row blocks, or the run ends. */
 PSC_NOINSTR __attribute__((cold)) static void wait_for_writer(psc_thread_rec *r)
 {
@@ -165,9 +172,11 @@ PSC_NOINSTR static void on_row(void *arg, const cct_row *row)
     psc_rowblock *b = r->row_write;
     uint32_t n = b ? atomic_load_explicit(&b->count, memory_order_relaxed) : 0;
     if (!b || n == b->cap) {
-        if (cfg->max_calls == 0 &&
-            atomic_load_explicit(&r->row_blocks, memory_order_relaxed) >= PSC_ROWBLOCK_MAX)
+        uint64_t waiting = atomic_load_explicit(&r->row_blocks, memory_order_relaxed);
+        if (cfg->max_calls == 0 && waiting >= PSC_ROWBLOCK_MAX)
             wait_for_writer(r);
+        else if (waiting >= 8 && (waiting & 7) == 0)
+            wake_writer_keep_errno(); /* rows pile up: the writer may be asleep for a while */
         int saved = errno;
         psc_rowblock *nb = map_zeroed(rowblock_bytes());
         errno = saved;

@@ -640,12 +640,11 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
             psc_wflush(FLUSH_ROWS, PSC_ROW_SLICE);
         }
         pthread_mutex_unlock(&psc_busy_lock);
-        /* While rows flow (or the budget is not spent yet), look often enough that the
-         * threads' row blocks do not pile up; otherwise sleep until the next flush. */
+        /* While rows flow, look often enough that the threads' row blocks do not pile
+         * up; otherwise sleep until the next flush (a thread far ahead wakes us). */
         now = psc_now_ns(&psc_state.clock);
         uint64_t until_flush = last_flush + flush_every > now ? last_flush + flush_every - now : 0;
-        int rows_flow = rows || W.nrows > W.rows_head ||
-                        !atomic_load_explicit(&psc_state.rows_spent, memory_order_relaxed);
+        int rows_flow = rows || W.nrows > W.rows_head;
         uint64_t sleep = rows_flow && until_flush > PSC_ROW_POLL_NS ? PSC_ROW_POLL_NS : until_flush;
         if (sleep)
             nap(sleep);
