@@ -537,6 +537,8 @@ void cct_exit(cct_ctx *c, uint64_t addr, uint64_t now)
 
 void cct_close_all(cct_ctx *c, uint64_t now)
 {
+    if (now > load_own(&c->last_ts))
+        store_pub(&c->last_ts, now);
     c->overflow_open = 0;
     while (atomic_load_explicit(&c->depth, memory_order_relaxed))
         pop(c, now);

@@ -93,8 +93,9 @@ CCT_NOINSTR void cct_enter(cct_ctx *c, uint64_t addr, uint64_t now, uintptr_t sp
  * counted as unmatched and changes nothing. */
 CCT_NOINSTR void cct_exit(cct_ctx *c, uint64_t addr, uint64_t now);
 
-/* Close every open frame at time now (thread end, run end), innermost first. Only the
- * owner, or another thread while the owner is known to be outside cct, may call it. */
+/* Close every open frame at time now (thread end, run end), innermost first; now becomes
+ * the last event's time if later. Only the owner, or another thread while the owner is
+ * known to be outside cct, may call it. */
 CCT_NOINSTR void cct_close_all(cct_ctx *c, uint64_t now);
 
 /* Enter, in c, the open frames of src (bottom first) at time now, so that c starts with

@@ -89,10 +89,9 @@ PSC_NOINSTR static void thread_exit_destructor(void *arg)
         int saved = errno;
         prctl(PR_GET_NAME, r->name, 0, 0, 0);
         errno = saved;
-        /* open frames (pthread_exit, cancellation) close at the thread's last event */
-        cct_counters k;
-        cct_read_counters(r->cct, &k);
-        cct_close_all(r->cct, k.last_ts);
+        /* Open frames (pthread_exit or cancellation from inside them) close now, at the
+         * thread's end: a thread cancelled while blocked was inside them until now. */
+        cct_close_all(r->cct, now_ns(&tls));
         atomic_store_explicit(&r->closed, 1, memory_order_release);
         tls.rec = NULL;
     }
