@@ -48,6 +48,10 @@
 #define CCT_STACK_HARD_CAP (1u << 24) /* frames: 16 Mi (~900 MiB of stack), then overflow */
 #define CCT_UNWIND_SEARCH 256u        /* frames searched for the match of a stray exit */
 #define CCT_ARENA_CHUNK (64u * 1024u)
+/* A new frame's stack position above the top frame's, but at most this far above the
+ * outermost frame's, means the frames at or below it were abandoned (longjmp); further
+ * up it is another stack (sigaltstack, a coroutine), not an unwinding. */
+#define CCT_STACK_SLACK ((uintptr_t)64u * 1024u)
 
 typedef _Atomic uint64_t cct_u64;
 
@@ -102,7 +106,7 @@ struct cct_ctx {
     cct_params p;
     /* published to readers */
     _Atomic uint32_t nnodes, nfuncs, top;
-    cct_u64 calls, unmatched, overflow, max_depth_seen, last_ts;
+    cct_u64 calls, unmatched, unwound, overflow, max_depth_seen, last_ts;
     void *_Atomic nseg[CCT_NSEG]; /* cct_node segments */
     void *_Atomic fseg[CCT_NSEG]; /* cct_func segments */
     /* owner, cold */
@@ -424,10 +428,35 @@ CCT_NOINSTR static inline void hist_add(cct_ctx *c, cct_func *f, int which, uint
     store_pub(cell, load_own(cell) + 1);
 }
 
+CCT_NOINSTR static inline void pop(cct_ctx *c, uint64_t now);
+
+/* The frames at or below sp were abandoned: close them at now (see cct_enter). */
+CCT_NOINSTR __attribute__((noinline, cold)) static void drop_abandoned(cct_ctx *c, uintptr_t sp, uint64_t now)
+{
+    if (sp > c->stack[0].sp + CCT_STACK_SLACK)
+        return; /* another stack */
+    uint64_t n = 0;
+    if (c->overflow_open) {
+        n += c->overflow_open; /* deeper than the top frame: abandoned with it */
+        c->overflow_open = 0;
+    }
+    uint32_t d;
+    while ((d = atomic_load_explicit(&c->depth, memory_order_relaxed)) && c->stack[d - 1].sp &&
+           c->stack[d - 1].sp <= sp) {
+        pop(c, now);
+        n++;
+    }
+    store_pub(&c->unwound, load_own(&c->unwound) + n);
+}
+
 void cct_enter(cct_ctx *c, uint64_t addr, uint64_t now, uintptr_t sp)
 {
     store_pub(&c->last_ts, now);
     uint32_t d = atomic_load_explicit(&c->depth, memory_order_relaxed);
+    if (CCT_UNLIKELY(d && c->stack[d - 1].sp <= sp) && sp && c->stack[d - 1].sp) {
+        drop_abandoned(c, sp, now);
+        d = atomic_load_explicit(&c->depth, memory_order_relaxed);
+    }
     if (CCT_UNLIKELY(d >= c->cap) && (d >= c->limit || grow_stack(c)))
         goto overflow;
     cct_frame *top = d ? &c->stack[d - 1] : NULL;
@@ -515,8 +544,12 @@ CCT_NOINSTR __attribute__((noinline, cold)) static int unwind_to(cct_ctx *c, uin
         i--;
     if (c->stack[i].addr != addr)
         return 0;
-    while (atomic_load_explicit(&c->depth, memory_order_relaxed) > i + 1)
+    uint64_t n = 0;
+    while (atomic_load_explicit(&c->depth, memory_order_relaxed) > i + 1) {
         pop(c, now);
+        n++;
+    }
+    store_pub(&c->unwound, load_own(&c->unwound) + n);
     return 1;
 }
 
@@ -629,6 +662,7 @@ void cct_read_counters(const cct_ctx *c, cct_counters *out)
     cct_ctx *m = (cct_ctx *)c;
     out->calls = atomic_load_explicit(&m->calls, memory_order_relaxed);
     out->unmatched = atomic_load_explicit(&m->unmatched, memory_order_relaxed);
+    out->unwound = atomic_load_explicit(&m->unwound, memory_order_relaxed);
     out->overflow = atomic_load_explicit(&m->overflow, memory_order_relaxed);
     out->max_depth_seen = atomic_load_explicit(&m->max_depth_seen, memory_order_relaxed);
     out->last_ts = atomic_load_explicit(&m->last_ts, memory_order_relaxed);

@@ -70,6 +70,7 @@ typedef struct cct_figures {
 typedef struct cct_counters {
     uint64_t calls;          /* completed non-excluded calls */
     uint64_t unmatched;      /* exits with no matching open frame */
+    uint64_t unwound;        /* open frames found abandoned (non-local exit) and closed */
     uint64_t overflow;       /* frames that went beyond max_depth (or the stack cap) */
     uint64_t max_depth_seen; /* deepest stack, frames */
     uint64_t last_ts;        /* timestamp of the last event, ns */
@@ -85,12 +86,16 @@ CCT_NOINSTR cct_ctx *cct_create(const cct_params *p);
 /* Unmap everything of c (NULL is fine). No thread may use c any more. */
 CCT_NOINSTR void cct_destroy(cct_ctx *c);
 
-/* Function addr entered at time now (ns) with the caller's stack position sp. */
+/* Function addr entered at time now (ns) at stack position sp (the address of the
+ * function's return-address slot: equal for calls from the same place, lower for deeper
+ * calls; 0 if unknown). Open frames at or below sp on the same stack were abandoned by a
+ * non-local exit (longjmp, siglongjmp): they are closed at now and counted as unwound
+ * before the new frame is pushed. Frames of unknown position are never judged so. */
 CCT_NOINSTR void cct_enter(cct_ctx *c, uint64_t addr, uint64_t now, uintptr_t sp);
 
 /* Function addr returned at time now. An exit that does not match the top closes the
- * frames above the nearest matching frame (within 256 frames) first; with no match it is
- * counted as unmatched and changes nothing. */
+ * frames above the nearest matching frame (within 256 frames) first, counting them as
+ * unwound; with no match it is counted as unmatched and changes nothing. */
 CCT_NOINSTR void cct_exit(cct_ctx *c, uint64_t addr, uint64_t now);
 
 /* Close every open frame at time now (thread end, run end), innermost first; now becomes

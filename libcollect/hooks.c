@@ -301,10 +301,53 @@ PSC_NOINSTR void psc_hooks_fork_resume(void)
     psc_thread_rec_free(old);
 }
 
+/* ---- stack positions -------------------------------------------------------------------- */
+
+/* A frame's stack position is the address of its return-address slot (its CFA - 8 on
+ * x86-64): the same for every function called from the same place, lower for every
+ * callee. The hook finds it from its own frame address plus an offset fixed per function
+ * (the function's prologue pushes and locals before it calls the hook): found once per
+ * function and thread by looking, just above the hook's frame, for the word equal to the
+ * function's return address (call_site), then cached by function address. The hook's
+ * frame address alone differs between sibling functions by their prologue sizes. */
+#define PSC_POS_SCAN_WORDS 8192u       /* 64 KiB: functions with more locals have no position */
+#define PSC_POS_UNKNOWN UINT64_MAX
+
+/* The scan stops at the slot, which lies inside the instrumented function's own frame (the
+ * call that entered it pushed it), so it never reads beyond the stack. It reads other
+ * frames' sanitizer redzones on the way: not sanitized itself. */
+PSC_NOINSTR __attribute__((noinline, cold, no_sanitize_address)) static uint64_t
+frame_delta_slow(psc_thread_rec *r, uint64_t addr, uintptr_t fp, uintptr_t call_site)
+{
+    uint64_t delta = PSC_POS_UNKNOWN;
+#if defined(__x86_64__)
+    const uintptr_t *w = (const uintptr_t *)fp;
+    for (unsigned i = 2; i < PSC_POS_SCAN_WORDS; i++)
+        if (w[i] == call_site) {
+            delta = (uint64_t)i * sizeof(uintptr_t);
+            break;
+        }
+#else
+    (void)fp;
+    (void)call_site;
+#endif
+    r->frame_pos[(addr >> 4) % PSC_FRAME_POS_SLOTS].addr = addr;
+    r->frame_pos[(addr >> 4) % PSC_FRAME_POS_SLOTS].delta = delta;
+    return delta;
+}
+
+PSC_NOINSTR static inline uintptr_t frame_pos(psc_thread_rec *r, uint64_t addr, uintptr_t fp, uintptr_t call_site)
+{
+    const uint32_t k = (uint32_t)((addr >> 4) % PSC_FRAME_POS_SLOTS);
+    uint64_t delta = PSC_LIKELY(r->frame_pos[k].addr == addr) ? r->frame_pos[k].delta
+                                                              : frame_delta_slow(r, addr, fp, call_site);
+    return PSC_LIKELY(delta != PSC_POS_UNKNOWN) ? fp + (uintptr_t)delta : 0;
+}
+
 /* ---- the hooks ------------------------------------------------------------------------ */
 
 PSC_NOINSTR __attribute__((always_inline)) static inline void on_event(uint64_t addr, int is_exit,
-                                                                       uintptr_t sp)
+                                                                       uintptr_t fp, uintptr_t call_site)
 {
     if (PSC_UNLIKELY(!atomic_load_explicit(&psc_state.active, memory_order_relaxed)))
         return;
@@ -330,7 +373,7 @@ PSC_NOINSTR __attribute__((always_inline)) static inline void on_event(uint64_t 
         if (is_exit)
             cct_exit(r->cct, addr, now);
         else
-            cct_enter(r->cct, addr, now, sp);
+            cct_enter(r->cct, addr, now, frame_pos(r, addr, fp, call_site));
     }
     atomic_store_explicit(&r->in_hook, 0, memory_order_release);
 out:
@@ -340,12 +383,11 @@ out:
 
 PSC_API void __cyg_profile_func_enter(void *this_fn, void *call_site)
 {
-    (void)call_site;
-    on_event((uint64_t)(uintptr_t)this_fn, 0, (uintptr_t)__builtin_frame_address(0));
+    on_event((uint64_t)(uintptr_t)this_fn, 0, (uintptr_t)__builtin_frame_address(0), (uintptr_t)call_site);
 }
 
 PSC_API void __cyg_profile_func_exit(void *this_fn, void *call_site)
 {
     (void)call_site;
-    on_event((uint64_t)(uintptr_t)this_fn, 1, (uintptr_t)__builtin_frame_address(0));
+    on_event((uint64_t)(uintptr_t)this_fn, 1, 0, 0);
 }

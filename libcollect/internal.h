@@ -41,6 +41,7 @@ typedef struct psc_rowblock {
 
 #define PSC_ROWBLOCK_ROWS 2048u  /* rows per block (96 KiB) */
 #define PSC_ROWBLOCK_MAX 64u     /* blocks a thread may have waiting before it waits */
+#define PSC_FRAME_POS_SLOTS 256u /* per-thread cache: function -> its return-address slot offset */
 
 /* A program thread registered with the current run (hooks.c). Mapped with mmap (the
  * hooks never call malloc). The thread owns cct and the row chain's tail; the writer
@@ -62,6 +63,7 @@ typedef struct psc_thread_rec {
     psc_rowblock *row_read;        /* writer: block being drained ... */
     uint32_t row_read_pos;         /* ... and rows of it already taken */
     int adopted;                   /* writer: has a writer-side record */
+    struct { uint64_t addr, delta; } frame_pos[PSC_FRAME_POS_SLOTS]; /* thread: see hooks.c */
     struct psc_thread_rec *next;   /* registry link (psc_state.reg_lock) */
 } psc_thread_rec;
 

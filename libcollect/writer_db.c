@@ -340,12 +340,14 @@ PSC_NOINSTR static int write_run(psc_store *s, int64_t run_id, uint64_t now_ns)
 {
     sqlite3_stmt *st = s->upd_run;
     uint64_t lost = 0, calls = 0, overflow = 0, unmatched = 0, max_depth = 0, dropped = W.rows_dropped;
+    uint64_t unwound = 0;
     for (struct psc_wthread *t = W.threads; t; t = t->next) {
         lost += t->lost;
         dropped += t->rows_dropped;
         calls += t->k.calls;
         overflow += t->k.overflow;
         unmatched += t->k.unmatched;
+        unwound += t->k.unwound;
         if (t->k.max_depth_seen > max_depth)
             max_depth = t->k.max_depth_seen;
     }
@@ -367,7 +369,8 @@ PSC_NOINSTR static int write_run(psc_store *s, int64_t run_id, uint64_t now_ns)
     pthread_mutex_unlock(&psc_state.meta_lock);
     if (psc_state.clock.use_tsc)
         sqlite3_bind_double(st, 11, 1e9 / psc_state.clock.ns_per_tick);
-    sqlite3_bind_int64(st, 12, run_id);
+    sqlite3_bind_int64(st, 12, i64(unwound));
+    sqlite3_bind_int64(st, 13, run_id);
     return step_reset(st);
 }
 

@@ -185,6 +185,7 @@ static void test_unmatched(void)
     cct_read_counters(c, &k);
     CU_ASSERT_EQUAL(k.depth, 1);
     CU_ASSERT_EQUAL(k.calls, 3);
+    CU_ASSERT_EQUAL(k.unwound, 2);
     uint64_t p[] = {A_MAIN, A_A, A_B, A_C};
     CU_ASSERT_EQUAL(fig_of(c, p, 4).total, 30);
     CU_ASSERT_EQUAL(fig_of(c, p, 3).total, 40);
@@ -476,6 +477,59 @@ static void test_many_paths_memory(void)
     cct_destroy(c);
 }
 
+
+static void test_longjmp_detected(void)
+{
+    /* main (sp 10000) -> c1 (9000) -> c2 (8000) -> c3 (7000), then longjmp back into
+     * main: the next c1 enters at 9000 again. Repeated 1000 times. */
+    cct_ctx *c = cct_create(&plain);
+    uint64_t t = 0;
+    cct_enter(c, A_MAIN, t++, 10000);
+    for (int i = 0; i < 1000; i++) {
+        cct_enter(c, A_A, t++, 9000);
+        cct_enter(c, A_B, t++, 8000);
+        cct_enter(c, A_C, t++, 7000);
+        t += 10;
+    }
+    cct_exit(c, A_MAIN, t);
+    cct_counters k;
+    cct_read_counters(c, &k);
+    /* the last c1..c3 are closed by main's exit (a stray exit of an outer frame) */
+    CU_ASSERT_EQUAL(k.unwound, 3000);
+    CU_ASSERT_EQUAL(k.calls, 3001);
+    CU_ASSERT_EQUAL(k.max_depth_seen, 4);
+    CU_ASSERT_EQUAL(k.unmatched, 0);
+    CU_ASSERT_EQUAL(cct_node_count(c), 5); /* root, main, c1, c2, c3: no phantom depth */
+    uint64_t p[] = {A_MAIN, A_A, A_B, A_C};
+    CU_ASSERT_EQUAL(fig_of(c, p, 4).calls, 1000);
+    CU_ASSERT_EQUAL(fig_of(c, p, 4).total, 1000 * 11); /* closed when the next c1 entered */
+    CU_ASSERT_EQUAL(fig_of(c, p, 2).total, 1000 * 13);
+    CU_ASSERT_EQUAL(fig_of(c, p, 1).total, t);
+
+    /* a signal handler on an alternate stack far above: nested, not an unwinding */
+    cct_enter(c, A_MAIN, t, 10000);
+    cct_enter(c, A_A, t + 1, 9000);
+    cct_enter(c, A_F, t + 2, 50000000);
+    cct_exit(c, A_F, t + 3);
+    cct_exit(c, A_A, t + 4);
+    cct_exit(c, A_MAIN, t + 5);
+    cct_read_counters(c, &k);
+    CU_ASSERT_EQUAL(k.unwound, 3000);
+    uint64_t ph[] = {A_MAIN, A_A, A_F};
+    CU_ASSERT_EQUAL(fig_of(c, ph, 3).calls, 1);
+    /* siblings at the same position: the second one's entry closes nothing open */
+    cct_enter(c, A_MAIN, t + 10, 10000);
+    cct_enter(c, A_A, t + 11, 9000);
+    cct_exit(c, A_A, t + 12);
+    cct_enter(c, A_B, t + 13, 9000);
+    cct_exit(c, A_B, t + 14);
+    cct_exit(c, A_MAIN, t + 15);
+    cct_read_counters(c, &k);
+    CU_ASSERT_EQUAL(k.unwound, 3000);
+    CU_ASSERT_EQUAL(k.unmatched, 0);
+    cct_destroy(c);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -491,6 +545,7 @@ int main(void)
     CU_add_test(s, "reader during 3 M calls sees consistent figures", test_concurrent_reader);
     CU_add_test(s, "forked child's copy of the stack", test_copy_stack);
     CU_add_test(s, "100,000 paths stay under 64 MB", test_many_paths_memory);
+    CU_add_test(s, "longjmp: abandoned frames closed by stack position", test_longjmp_detected);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

@@ -254,7 +254,8 @@ static void test_schema_upgrade(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     sqlite3_close(db);
     CU_ASSERT_EQUAL_FATAL(sqlite3_open(path_in_tmp("t.db"), &db), SQLITE_OK);
-    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; ALTER TABLE run DROP COLUMN frames_unwound;"
+                                     " PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     db = profile("foo_loop", 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);

@@ -52,12 +52,53 @@ static void test_thread_end_inside_calls(void)
     sqlite3_close(db);
 }
 
+
+/* Run jumps N M under the collector; returns the open database. */
+static sqlite3 *profile_jumps(const char *n, const char *m)
+{
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("jumps"), (char *)n, (char *)m, NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    return open_db(path_in_tmp("t.db"));
+}
+
+static void test_longjmp(void)
+{
+    sqlite3 *db = profile_jumps("1000", "1000");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    const char *fns[] = {"c1", "c2", "c3", "s1", "s2", "on_sig"};
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        CU_ASSERT_EQUAL(calls_of(db, 1, fns[i]), 1000);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "main"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath"), 7);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath_summary WHERE path IN ('main;c1;c2;c3', 'main;s1;s2;on_sig')"
+                          " AND calls=1000"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT frames_unwound FROM run"), 6000);
+    CU_ASSERT_EQUAL(q(db, "SELECT unmatched_exits + depth_overflow FROM run"), 0);
+    /* inclusive = self + callees along the path, and main holds everything */
+    CU_ASSERT_EQUAL(q(db, "SELECT (SELECT sum(self_dur) FROM callpath) - (SELECT total_dur FROM callpath_summary WHERE path='main')"), 0);
+    sqlite3_close(db);
+
+    /* 5000 jumps: beyond the old max_depth if the frames were kept */
+    db = profile_jumps("5000", "0");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "c1"), 5000);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "c3"), 5000);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT frames_unwound FROM run"), 15000);
+    CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 4);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("lifecycle", NULL, NULL);
     CU_add_test(s, "pthread_cancel and pthread_exit inside calls", test_thread_end_inside_calls);
+    CU_add_test(s, "longjmp and siglongjmp out of calls", test_longjmp);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
