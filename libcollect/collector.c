@@ -319,6 +319,19 @@ PSC_API int pscope_stop(void)
     return rc;
 }
 
+PSC_NOINSTR void psc_finish_before_exit(void)
+{
+    if (!atomic_load(&psc_state.active) || psc_hooks_thread_is_internal() || psc_hooks_in_hook() ||
+        getpid() != psc_state.pid)
+        return; /* nothing to do, a collector thread, a signal inside a hook, or a vfork child */
+    /* trylock: _exit from a signal handler that interrupted start/stop/fork must not wait
+     * for a lock its own thread holds; that run stays incomplete, as before. */
+    if (pthread_mutex_trylock(&life_lock) != 0)
+        return;
+    stop_locked();
+    pthread_mutex_unlock(&life_lock);
+}
+
 PSC_API int pscope_active(void)
 {
     return atomic_load(&psc_state.active);

@@ -115,6 +115,11 @@ PSC_NOINSTR int psc_hooks_set_internal(int internal)
     return was;
 }
 
+PSC_NOINSTR int psc_hooks_in_hook(void)
+{
+    return tls.busy;
+}
+
 PSC_NOINSTR int psc_hooks_thread_is_internal(void)
 {
     return tls.ignored;

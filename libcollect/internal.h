@@ -203,6 +203,14 @@ PSC_NOINSTR void *psc_writer_main(void *arg);
 /* writer.c: wake the writer (rows waiting, flush, stop). Async-signal unsafe. */
 PSC_NOINSTR void psc_writer_wake(void);
 
+/* collector.c: the process is about to end without exit() (_exit, _Exit): finish the run
+ * (open frames closed now, everything written, run complete) unless that could deadlock
+ * (called inside a hook, or while this thread holds the lifecycle lock). */
+PSC_NOINSTR void psc_finish_before_exit(void);
+/* hooks.c: 1 while the calling thread is inside a hook (e.g. in a signal handler that
+ * interrupted one). */
+PSC_NOINSTR int psc_hooks_in_hook(void);
+
 /* Print one warning line "pscope: ..." on stderr (printf format). */
 PSC_NOINSTR void psc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -410,8 +410,15 @@ static void test_crash_safety(void)
         sqlite3 *db = open_db(path_in_tmp("t.db"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(db);
         CU_ASSERT_STRING_EQUAL(qtext(db, "PRAGMA integrity_check"), "ok");
-        CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 0);
         long long ticks = calls_of(db, 1, "tick");
+        if (strcmp(modes[i], "_exit") == 0) {
+            /* _exit is interposed: the run is finished first, every call counted */
+            CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+            CU_ASSERT_EQUAL(ticks, 600);
+            sqlite3_close(db);
+            continue;
+        }
+        CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 0);
         CU_ASSERT(ticks >= 600 - 250);
         CU_ASSERT(ticks <= 600);
         sqlite3_close(db);

@@ -92,6 +92,35 @@ static void test_longjmp(void)
     sqlite3_close(db);
 }
 
+
+static void test_fork_child_exit(void)
+{
+    /* the child works ~0.5 s of CPU and ends with _exit from inside save() */
+    new_tmpdir();
+    sqlite3 *db = profile("bgsave", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run"), 2);
+    long long parent = q(db, "SELECT id FROM run WHERE parent_run_id IS NULL");
+    long long child = q(db, "SELECT id FROM run WHERE parent_run_id = %lld", parent);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE complete = 1"), 2);
+    CU_ASSERT_EQUAL(calls_of(db, child, "chunk"), 500);
+    CU_ASSERT_EQUAL(calls_of(db, child, "save"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, child, "main"), 1); /* inherited open, closed at _exit */
+    CU_ASSERT_EQUAL(calls_of(db, child, "prepare"), -999);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "main"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "prepare"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "after"), 1);
+    CU_ASSERT_EQUAL(calls_of(db, parent, "chunk"), -999);
+    /* the run's and the threads' counts agree */
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_seen FROM run WHERE id=%lld", child), 502);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(calls) FROM thread WHERE run_id=%lld", child), 502);
+    CU_ASSERT_EQUAL(q(db, "SELECT unmatched_exits FROM run WHERE id=%lld", child), 0);
+    /* save's inclusive time covers its chunks */
+    CU_ASSERT(q(db, "SELECT c.total_dur FROM callpath_summary c WHERE c.run_id=%lld AND c.path='main;save'", child) >=
+              q(db, "SELECT c.total_dur FROM callpath_summary c WHERE c.run_id=%lld AND c.path='main;save;chunk'", child));
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -99,6 +128,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("lifecycle", NULL, NULL);
     CU_add_test(s, "pthread_cancel and pthread_exit inside calls", test_thread_end_inside_calls);
     CU_add_test(s, "longjmp and siglongjmp out of calls", test_longjmp);
+    CU_add_test(s, "forked child ending with _exit: complete run", test_fork_child_exit);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
