@@ -576,12 +576,12 @@ static void test_exec_new_run(void)
 static void test_depth_overflow(void)
 {
     new_tmpdir();
-    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_MAX_DEPTH=4096", NULL};
     char *argv[] = {(char *)prog("deep"), "20000", "2", NULL};
     CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
     sqlite3 *db = open_db(path_in_tmp("t.db"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
-    /* default max_depth 4096: per thread deep_worker + 4095 descend frames are tracked */
+    /* max_depth 4096: per thread deep_worker + 4095 descend frames are tracked */
     CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow FROM run"), 2 * (20001 - 4096));
     CU_ASSERT_EQUAL(calls_of(db, 1, "descend"), 2 * 4095);
     CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 4096);
@@ -667,10 +667,11 @@ static void test_spawned_children(void)
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 10001);
     sqlite3_close(db);
 
-    /* 16 threads recursing to depth 20000 */
+    /* 16 threads recursing to depth 20000, max_depth 4096 */
     new_tmpdir();
     char *argv3[] = {(char *)prog("deep"), "20000", "16", NULL};
-    CU_ASSERT_EQUAL(run_env(NULL, argv3, env2), 0);
+    const char *env3[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_MAX_DEPTH=4096", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv3, env3), 0);
     db = open_db(path_in_tmp("t.db"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow FROM run"), 16 * (20001 - 4096));

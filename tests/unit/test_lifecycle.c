@@ -121,6 +121,25 @@ static void test_fork_child_exit(void)
     sqlite3_close(db);
 }
 
+
+static void test_deep_recursion(void)
+{
+    /* 8 threads recursing 200,000 deep with the default settings: every call kept */
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("deep"), "200000", "8", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "descend"), 8 * 200000);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "deep_worker"), 8);
+    CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow + unmatched_exits + frames_unwound FROM run"), 0);
+    CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 200001);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls_seen FROM run"), 8 * 200001 + 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -129,6 +148,7 @@ int main(void)
     CU_add_test(s, "pthread_cancel and pthread_exit inside calls", test_thread_end_inside_calls);
     CU_add_test(s, "longjmp and siglongjmp out of calls", test_longjmp);
     CU_add_test(s, "forked child ending with _exit: complete run", test_fork_child_exit);
+    CU_add_test(s, "recursion 200,000 deep on 8 threads", test_deep_recursion);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
