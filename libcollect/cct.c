@@ -91,6 +91,16 @@ typedef struct func_slot { uint64_t addr; uint32_t func; uint32_t used; } func_s
 
 typedef struct arena_chunk { struct arena_chunk *next; size_t bytes; } arena_chunk;
 
+/* A suspended user context's shadow stack (cct_switch). key 0 = free slot. */
+typedef struct saved_stack {
+    uintptr_t key;
+    cct_frame *stack;
+    uint32_t depth, cap;
+    uint64_t overflow_open;
+} saved_stack;
+
+#define CCT_MAX_CONTEXTS 64u
+
 struct cct_ctx {
     /* owner, hot */
     cct_frame *stack;
@@ -114,6 +124,7 @@ struct cct_ctx {
     func_slot *ft; uint64_t ft_cap, ft_used;
     char *arena_cur; size_t arena_left;
     arena_chunk *chunks;
+    saved_stack saved[CCT_MAX_CONTEXTS]; /* suspended user contexts of this thread */
     _Atomic size_t mapped;
 };
 
@@ -376,6 +387,9 @@ void cct_destroy(cct_ctx *c)
     unmap_bytes(NULL, c->ct, c->ct_cap * sizeof *c->ct);
     unmap_bytes(NULL, c->ft, c->ft_cap * sizeof *c->ft);
     unmap_bytes(NULL, c->stack, (size_t)c->cap * sizeof *c->stack);
+    for (uint32_t k = 0; k < CCT_MAX_CONTEXTS; k++)
+        if (c->saved[k].key)
+            unmap_bytes(NULL, c->saved[k].stack, (size_t)c->saved[k].cap * sizeof(cct_frame));
     arena_chunk *ch = c->chunks;
     while (ch) {
         arena_chunk *next = ch->next;
@@ -568,13 +582,71 @@ void cct_exit(cct_ctx *c, uint64_t addr, uint64_t now)
     pop(c, now);
 }
 
+/* Make the stack of slot k current, saving nothing (the caller saved the current one). */
+CCT_NOINSTR static void load_saved(cct_ctx *c, uint32_t k)
+{
+    c->stack = c->saved[k].stack;
+    c->cap = c->saved[k].cap;
+    c->overflow_open = c->saved[k].overflow_open;
+    uint32_t d = c->saved[k].depth;
+    c->saved[k].key = 0;
+    atomic_store_explicit(&c->depth, d, memory_order_relaxed);
+    atomic_store_explicit(&c->top, d ? c->stack[d - 1].node->index : 0, memory_order_relaxed);
+}
+
 void cct_close_all(cct_ctx *c, uint64_t now)
 {
     if (now > load_own(&c->last_ts))
         store_pub(&c->last_ts, now);
-    c->overflow_open = 0;
-    while (atomic_load_explicit(&c->depth, memory_order_relaxed))
-        pop(c, now);
+    for (uint32_t k = 0;; k++) {
+        c->overflow_open = 0;
+        while (atomic_load_explicit(&c->depth, memory_order_relaxed))
+            pop(c, now);
+        while (k < CCT_MAX_CONTEXTS && !c->saved[k].key)
+            k++;
+        if (k == CCT_MAX_CONTEXTS)
+            return;
+        /* a suspended context's frames close too; its stack replaces the empty one */
+        unmap_bytes(c, c->stack, (size_t)c->cap * sizeof *c->stack);
+        load_saved(c, k);
+    }
+}
+
+int cct_switch(cct_ctx *c, uintptr_t from, uintptr_t to)
+{
+    if (!from || !to || from == to)
+        return -1;
+    uint32_t free_slot = CCT_MAX_CONTEXTS, to_slot = CCT_MAX_CONTEXTS;
+    for (uint32_t k = 0; k < CCT_MAX_CONTEXTS; k++) {
+        if (c->saved[k].key == to)
+            to_slot = k;
+        else if (!c->saved[k].key && free_slot == CCT_MAX_CONTEXTS)
+            free_slot = k;
+    }
+    cct_frame *fresh = NULL;
+    uint32_t fresh_cap = c->limit < 256 ? c->limit : 256;
+    if (to_slot == CCT_MAX_CONTEXTS) {
+        /* a context never seen: it starts with an empty stack of its own */
+        fresh = map_bytes(c, (size_t)fresh_cap * sizeof *fresh);
+        if (!fresh)
+            return -1;
+    }
+    if (free_slot == CCT_MAX_CONTEXTS) {
+        unmap_bytes(c, fresh, (size_t)fresh_cap * sizeof *fresh);
+        return -1; /* too many suspended contexts: keep one stack, as without switching */
+    }
+    c->saved[free_slot] = (saved_stack){from, c->stack, atomic_load_explicit(&c->depth, memory_order_relaxed),
+                                        c->cap, c->overflow_open};
+    if (fresh) {
+        c->stack = fresh;
+        c->cap = fresh_cap;
+        c->overflow_open = 0;
+        atomic_store_explicit(&c->depth, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->top, 0, memory_order_relaxed);
+    } else {
+        load_saved(c, to_slot);
+    }
+    return 0;
 }
 
 void cct_copy_stack(cct_ctx *c, const cct_ctx *src, uint64_t now)

@@ -103,6 +103,15 @@ CCT_NOINSTR void cct_exit(cct_ctx *c, uint64_t addr, uint64_t now);
  * known to be outside cct, may call it. */
 CCT_NOINSTR void cct_close_all(cct_ctx *c, uint64_t now);
 
+/* The thread switches from the user context `from` to the context `to` (swapcontext;
+ * any nonzero keys that name the contexts, e.g. their ucontext_t addresses): the current
+ * shadow stack is set aside under `from`, and `to`'s stack, or an empty one for a context
+ * not seen before, becomes current. So each coroutine's calls nest only under its own
+ * frames; a coroutine's first function is a root of the tree, like a thread's. Returns 0,
+ * or -1 when nothing was switched (bad keys, out of memory, 64 contexts already set
+ * aside). cct_close_all closes the frames of every context. */
+CCT_NOINSTR int cct_switch(cct_ctx *c, uintptr_t from, uintptr_t to);
+
 /* Enter, in c, the open frames of src (bottom first) at time now, so that c starts with
  * src's stack (a forked child). src is not changed. */
 CCT_NOINSTR void cct_copy_stack(cct_ctx *c, const cct_ctx *src, uint64_t now);

@@ -349,6 +349,23 @@ PSC_NOINSTR static inline uintptr_t frame_pos(psc_thread_rec *r, uint64_t addr, 
     return PSC_LIKELY(delta != PSC_POS_UNKNOWN) ? fp + (uintptr_t)delta : 0;
 }
 
+/* ---- user contexts ---------------------------------------------------------------------- */
+
+PSC_NOINSTR void psc_hooks_switch_context(const void *from, const void *to)
+{
+    if (!atomic_load_explicit(&psc_state.active, memory_order_relaxed) || tls.busy || tls.ignored)
+        return;
+    psc_thread_rec *r = tls.rec;
+    if (!r || tls.gen != atomic_load_explicit(&psc_state.gen, memory_order_relaxed))
+        return; /* nothing recorded on this thread yet: nothing to set aside */
+    tls.busy = 1;
+    atomic_store_explicit(&r->in_hook, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&psc_state.active, memory_order_relaxed))
+        cct_switch(r->cct, (uintptr_t)from, (uintptr_t)to);
+    atomic_store_explicit(&r->in_hook, 0, memory_order_release);
+    tls.busy = 0;
+}
+
 /* ---- the hooks ------------------------------------------------------------------------ */
 
 PSC_NOINSTR __attribute__((always_inline)) static inline void on_event(uint64_t addr, int is_exit,

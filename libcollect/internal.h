@@ -207,6 +207,9 @@ PSC_NOINSTR void psc_writer_wake(void);
  * (open frames closed now, everything written, run complete) unless that could deadlock
  * (called inside a hook, or while this thread holds the lifecycle lock). */
 PSC_NOINSTR void psc_finish_before_exit(void);
+/* hooks.c: the calling thread switches from user context `from` to `to` (swapcontext):
+ * each context keeps a shadow stack of its own (cct_switch). */
+PSC_NOINSTR void psc_hooks_switch_context(const void *from, const void *to);
 /* hooks.c: 1 while the calling thread is inside a hook (e.g. in a signal handler that
  * interrupted one). */
 PSC_NOINSTR int psc_hooks_in_hook(void);

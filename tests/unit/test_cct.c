@@ -530,6 +530,35 @@ static void test_longjmp_detected(void)
     cct_destroy(c);
 }
 
+
+static void test_switch_contexts(void)
+{
+    /* main (context 1) switches to a new context 2 running B, back, and 2 is left open */
+    cct_ctx *c = cct_create(&plain);
+    cct_enter(c, A_MAIN, 0, 0);
+    CU_ASSERT_EQUAL(cct_switch(c, 1, 2), 0);
+    cct_enter(c, A_B, 10, 0);
+    cct_enter(c, A_C, 11, 0);
+    cct_exit(c, A_C, 12);
+    CU_ASSERT_EQUAL(cct_switch(c, 2, 1), 0);
+    cct_enter(c, A_A, 20, 0); /* under main again */
+    cct_exit(c, A_A, 25);
+    CU_ASSERT_EQUAL(cct_switch(c, 1, 1), -1);
+    cct_close_all(c, 100);
+    uint64_t pm[] = {A_MAIN, A_A}, pb[] = {A_B, A_C};
+    CU_ASSERT_EQUAL(fig_of(c, pm, 2).calls, 1);
+    CU_ASSERT_EQUAL(fig_of(c, pm, 1).total, 100);
+    CU_ASSERT_EQUAL(fig_of(c, pb, 2).calls, 1);
+    CU_ASSERT_EQUAL(fig_of(c, pb, 1).total, 90); /* B: a root of its own, closed at the end */
+    uint64_t bad[] = {A_MAIN, A_B};
+    CU_ASSERT_EQUAL(path_node(c, bad, 2), 0);
+    cct_counters k;
+    cct_read_counters(c, &k);
+    CU_ASSERT_EQUAL(k.calls, 4);
+    CU_ASSERT_EQUAL(k.unmatched, 0);
+    cct_destroy(c);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -546,6 +575,7 @@ int main(void)
     CU_add_test(s, "forked child's copy of the stack", test_copy_stack);
     CU_add_test(s, "100,000 paths stay under 64 MB", test_many_paths_memory);
     CU_add_test(s, "longjmp: abandoned frames closed by stack position", test_longjmp_detected);
+    CU_add_test(s, "user contexts keep their own stacks", test_switch_contexts);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

@@ -140,6 +140,23 @@ static void test_deep_recursion(void)
     sqlite3_close(db);
 }
 
+
+static void test_coroutines(void)
+{
+    new_tmpdir();
+    sqlite3 *db = profile("coro", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "leafA"), 1000);
+    CU_ASSERT_EQUAL(calls_of(db, 1, "leafB"), 1000);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='coA;leafA'"), 1000);
+    CU_ASSERT_EQUAL(q(db, "SELECT calls FROM callpath_summary WHERE path='coB;leafB'"), 1000);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath"), 7);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM callpath_summary WHERE path IN ('main', 'main;pingpong', 'main;finish', 'coA', 'coB')"
+                          " AND calls = 1"), 5);
+    CU_ASSERT_EQUAL(q(db, "SELECT unmatched_exits + frames_unwound FROM run"), 0);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -149,6 +166,7 @@ int main(void)
     CU_add_test(s, "longjmp and siglongjmp out of calls", test_longjmp);
     CU_add_test(s, "forked child ending with _exit: complete run", test_fork_child_exit);
     CU_add_test(s, "recursion 200,000 deep on 8 threads", test_deep_recursion);
+    CU_add_test(s, "swapcontext coroutines keep their own stacks", test_coroutines);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
