@@ -214,6 +214,11 @@ PSC_NOINSTR void psc_hooks_switch_context(const void *from, const void *to);
  * interrupted one). */
 PSC_NOINSTR int psc_hooks_in_hook(void);
 
+/* follow.c: the environment to give a program started with envp: envp plus this process's
+ * libpscope preload entry and PSCOPE_* settings (malloc'd array), or NULL to pass envp
+ * unchanged (not preloaded, opted out with PSCOPE_FOLLOW=0, or no memory). */
+PSC_NOINSTR char **psc_follow_env(char *const *envp);
+
 /* Print one warning line "pscope: ..." on stderr (printf format). */
 PSC_NOINSTR void psc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

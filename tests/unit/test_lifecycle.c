@@ -157,6 +157,31 @@ static void test_coroutines(void)
     sqlite3_close(db);
 }
 
+
+static void test_follow_explicit_env(void)
+{
+    /* posix_spawn and execve with an environment lacking LD_PRELOAD and PSCOPE_* */
+    new_tmpdir();
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    char *argv[] = {(char *)prog("spawner"), (char *)prog("foo_loop"), NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
+    sqlite3 *db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE executable LIKE '%%/foo_loop' AND complete = 1"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(calls) FROM function_summary WHERE name='loop'"), 12);
+    CU_ASSERT_EQUAL(q(db, "SELECT sum(calls) FROM function_summary WHERE name='launch' AND run_id = 1"), 2);
+    sqlite3_close(db);
+
+    /* opted out: the children run unprofiled */
+    new_tmpdir();
+    const char *env2[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_FOLLOW=0", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv, env2), 0);
+    db = open_db(path_in_tmp("t.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE executable LIKE '%%/foo_loop'"), 0);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -167,6 +192,7 @@ int main(void)
     CU_add_test(s, "forked child ending with _exit: complete run", test_fork_child_exit);
     CU_add_test(s, "recursion 200,000 deep on 8 threads", test_deep_recursion);
     CU_add_test(s, "swapcontext coroutines keep their own stacks", test_coroutines);
+    CU_add_test(s, "programs started with an explicit environment are profiled", test_follow_explicit_env);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
