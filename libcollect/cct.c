@@ -219,7 +219,7 @@ CCT_NOINSTR static void *seg_slot(cct_ctx *c, void *_Atomic *segs, uint32_t i, s
     return seg + (size_t)off * elem;
 }
 
-CCT_NOINSTR static inline uint64_t mix64(uint64_t x)
+uint64_t cct_mix64(uint64_t x)
 {
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdull;
@@ -239,7 +239,7 @@ CCT_NOINSTR static int grow_func_table(cct_ctx *c)
         return -1;
     for (uint64_t i = 0; i < c->ft_cap; i++)
         if (c->ft[i].used) {
-            uint64_t j = mix64(c->ft[i].addr) & (ncap - 1);
+            uint64_t j = cct_mix64(c->ft[i].addr) & (ncap - 1);
             while (nt[j].used)
                 j = (j + 1) & (ncap - 1);
             nt[j] = c->ft[i];
@@ -254,7 +254,7 @@ CCT_NOINSTR static cct_func *func_for(cct_ctx *c, uint64_t addr)
 {
     if ((c->ft_used + 1) * 2 > c->ft_cap && grow_func_table(c))
         return NULL;
-    uint64_t j = mix64(addr) & (c->ft_cap - 1);
+    uint64_t j = cct_mix64(addr) & (c->ft_cap - 1);
     while (c->ft[j].used) {
         if (c->ft[j].addr == addr)
             return func_at(c, c->ft[j].func);
@@ -283,7 +283,7 @@ CCT_NOINSTR static int grow_child_table(cct_ctx *c)
         return -1;
     for (uint64_t i = 0; i < c->ct_cap; i++)
         if (c->ct[i].addr) {
-            uint64_t j = mix64(c->ct[i].addr ^ ((uint64_t)c->ct[i].parent << 40)) & (ncap - 1);
+            uint64_t j = cct_mix64(c->ct[i].addr ^ ((uint64_t)c->ct[i].parent << 40)) & (ncap - 1);
             while (nt[j].addr)
                 j = (j + 1) & (ncap - 1);
             nt[j] = c->ct[i];
@@ -318,7 +318,7 @@ CCT_NOINSTR __attribute__((noinline)) static cct_node *child_slow(cct_ctx *c, cc
     if ((c->ct_used + 1) * 2 > c->ct_cap && grow_child_table(c))
         return NULL;
     uint64_t key = addr ? addr : 1; /* 0 marks an empty slot */
-    uint64_t j = mix64(key ^ ((uint64_t)parent->index << 40)) & (c->ct_cap - 1);
+    uint64_t j = cct_mix64(key ^ ((uint64_t)parent->index << 40)) & (c->ct_cap - 1);
     while (c->ct[j].addr) {
         if (c->ct[j].addr == key && c->ct[j].parent == parent->index)
             return node_at(c, c->ct[j].child);

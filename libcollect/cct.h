@@ -151,6 +151,10 @@ CCT_NOINSTR void cct_read_counters(const cct_ctx *c, cct_counters *out);
 /* Node of the innermost open frame (0 when none): what the thread is running now. */
 CCT_NOINSTR uint32_t cct_top_node(const cct_ctx *c);
 
+/* A 64-bit mixing function for hash tables (murmur3's finalizer): every input bit
+ * affects every output bit. Pure. */
+CCT_NOINSTR uint64_t cct_mix64(uint64_t x);
+
 /* Bytes mapped by c (context, stack, nodes, tables, histograms). */
 CCT_NOINSTR size_t cct_mapped_bytes(const cct_ctx *c);
 

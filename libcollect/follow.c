@@ -130,34 +130,32 @@ PSC_NOINSTR static void *next_fn(const char *name)
     return dlsym(RTLD_NEXT, name);
 }
 
-PSC_API int execve(const char *path, char *const argv[], char *const envp[])
+/* execve and execvpe: same contract as libc's. */
+PSC_NOINSTR static int exec_common(const char *name, execve_fn *real, const char *path, char *const argv[],
+                                   char *const envp[])
 {
-    static execve_fn real;
-    if (!real)
-        real = (execve_fn)next_fn("execve");
-    if (!real) {
+    if (!*real)
+        *real = (execve_fn)next_fn(name);
+    if (!*real) {
         errno = ENOSYS;
         return -1;
     }
     int saved = errno;
     char **env = psc_follow_env(envp);
     errno = saved;
-    return real(path, argv, env ? env : envp);
+    return (*real)(path, argv, env ? env : envp);
+}
+
+PSC_API int execve(const char *path, char *const argv[], char *const envp[])
+{
+    static execve_fn real;
+    return exec_common("execve", &real, path, argv, envp);
 }
 
 PSC_API int execvpe(const char *file, char *const argv[], char *const envp[])
 {
     static execve_fn real;
-    if (!real)
-        real = (execve_fn)next_fn("execvpe");
-    if (!real) {
-        errno = ENOSYS;
-        return -1;
-    }
-    int saved = errno;
-    char **env = psc_follow_env(envp);
-    errno = saved;
-    return real(file, argv, env ? env : envp);
+    return exec_common("execvpe", &real, file, argv, envp);
 }
 
 /* posix_spawn and posix_spawnp: same contract as libc's. */

@@ -73,17 +73,6 @@ PSC_NOINSTR void *psc_wgrow(void *p, size_t elem, uint32_t *cap, uint32_t need)
     *cap = n;
     return q;
 }
-#define grow psc_wgrow
-
-PSC_NOINSTR static inline uint64_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
 
 /* ---- functions and merged call paths -------------------------------------------------- */
 
@@ -96,7 +85,7 @@ PSC_NOINSTR static uint32_t func_for(uint64_t addr)
             abort();
         for (uint64_t i = 0; i < W.fnt_cap; i++)
             if (W.fnt[i].used) {
-                uint64_t j = mix(W.fnt[i].addr) & (ncap - 1);
+                uint64_t j = cct_mix64(W.fnt[i].addr) & (ncap - 1);
                 while (nt[j].used)
                     j = (j + 1) & (ncap - 1);
                 nt[j] = W.fnt[i];
@@ -105,14 +94,14 @@ PSC_NOINSTR static uint32_t func_for(uint64_t addr)
         W.fnt = nt;
         W.fnt_cap = ncap;
     }
-    uint64_t j = mix(addr) & (W.fnt_cap - 1);
+    uint64_t j = cct_mix64(addr) & (W.fnt_cap - 1);
     while (W.fnt[j].used) {
         if (W.fnt[j].addr == addr)
             return W.fnt[j].val;
         j = (j + 1) & (W.fnt_cap - 1);
     }
     uint32_t idx = W.nfuncs++;
-    W.funcs = grow(W.funcs, sizeof *W.funcs, &W.funcs_cap, W.nfuncs);
+    W.funcs = psc_wgrow(W.funcs, sizeof *W.funcs, &W.funcs_cap, W.nfuncs);
     wfunc *f = &W.funcs[idx];
     memset(f, 0, sizeof *f);
     f->addr = addr;
@@ -127,7 +116,6 @@ PSC_NOINSTR static uint32_t func_for(uint64_t addr)
     return idx;
 }
 
-
 /* Merged child of call path `parent` for function address addr (created on first sight). */
 PSC_NOINSTR static uint32_t cp_child(uint32_t parent, uint64_t addr)
 {
@@ -138,7 +126,7 @@ PSC_NOINSTR static uint32_t cp_child(uint32_t parent, uint64_t addr)
             abort();
         for (uint64_t i = 0; i < W.cpt_cap; i++)
             if (W.cpt[i].addr) {
-                uint64_t j = mix(W.cpt[i].addr ^ ((uint64_t)W.cpt[i].parent << 40)) & (ncap - 1);
+                uint64_t j = cct_mix64(W.cpt[i].addr ^ ((uint64_t)W.cpt[i].parent << 40)) & (ncap - 1);
                 while (nt[j].addr)
                     j = (j + 1) & (ncap - 1);
                 nt[j] = W.cpt[i];
@@ -148,7 +136,7 @@ PSC_NOINSTR static uint32_t cp_child(uint32_t parent, uint64_t addr)
         W.cpt_cap = ncap;
     }
     uint64_t key = addr ? addr : 1;
-    uint64_t j = mix(key ^ ((uint64_t)parent << 40)) & (W.cpt_cap - 1);
+    uint64_t j = cct_mix64(key ^ ((uint64_t)parent << 40)) & (W.cpt_cap - 1);
     while (W.cpt[j].addr) {
         if (W.cpt[j].addr == key && W.cpt[j].parent == parent)
             return W.cpt[j].val;
@@ -156,7 +144,7 @@ PSC_NOINSTR static uint32_t cp_child(uint32_t parent, uint64_t addr)
     }
     uint32_t fidx = func_for(addr);
     uint32_t val = W.ncps++;
-    W.cps = grow(W.cps, sizeof *W.cps, &W.cps_cap, W.ncps);
+    W.cps = psc_wgrow(W.cps, sizeof *W.cps, &W.cps_cap, W.ncps);
     wcp *c = &W.cps[val];
     memset(c, 0, sizeof *c);
     c->parent = parent;
@@ -182,7 +170,7 @@ PSC_NOINSTR void psc_wmark_dirty_func(uint32_t idx)
 {
     if (!W.funcs[idx].dirty) {
         W.funcs[idx].dirty = 1;
-        W.dirty_funcs = grow(W.dirty_funcs, sizeof *W.dirty_funcs, &W.dirty_funcs_cap, W.ndirty_funcs + 1);
+        W.dirty_funcs = psc_wgrow(W.dirty_funcs, sizeof *W.dirty_funcs, &W.dirty_funcs_cap, W.ndirty_funcs + 1);
         W.dirty_funcs[W.ndirty_funcs++] = idx;
     }
 }
@@ -191,7 +179,7 @@ PSC_NOINSTR static void mark_dirty_cp(uint32_t cp)
 {
     if (!W.cps[cp].dirty) {
         W.cps[cp].dirty = 1;
-        W.dirty_cps = grow(W.dirty_cps, sizeof *W.dirty_cps, &W.dirty_cps_cap, W.ndirty_cps + 1);
+        W.dirty_cps = psc_wgrow(W.dirty_cps, sizeof *W.dirty_cps, &W.dirty_cps_cap, W.ndirty_cps + 1);
         W.dirty_cps[W.ndirty_cps++] = cp;
     }
 }
@@ -206,9 +194,9 @@ PSC_NOINSTR static void map_nodes(struct psc_wthread *t)
     if (n <= t->nmapped)
         return;
     uint32_t cap = t->map_cap;
-    t->map = grow(t->map, sizeof *t->map, &cap, n);
+    t->map = psc_wgrow(t->map, sizeof *t->map, &cap, n);
     cap = t->map_cap;
-    t->seen = grow(t->seen, sizeof *t->seen, &cap, n);
+    t->seen = psc_wgrow(t->seen, sizeof *t->seen, &cap, n);
     t->map_cap = cap;
     for (uint32_t i = t->nmapped; i < n; i++) {
         uint64_t addr;
@@ -223,7 +211,7 @@ PSC_NOINSTR static void map_nodes(struct psc_wthread *t)
         t->map[i] = excluded ? pcp | CP_TRANSPARENT : cp_child(pcp, addr);
         if (func >= t->nfmapped) {
             uint32_t fcap = t->fseen_cap;
-            t->fseen = grow(t->fseen, sizeof *t->fseen, &fcap, func + 1);
+            t->fseen = psc_wgrow(t->fseen, sizeof *t->fseen, &fcap, func + 1);
             t->fseen_cap = fcap;
             for (uint32_t k = t->nfmapped; k <= func; k++)
                 t->fseen[k].func = WF_NONE;
@@ -239,13 +227,13 @@ PSC_NOINSTR static void touch_tstat(struct psc_wthread *t, uint32_t fi)
 {
     if (fi >= t->nfunc_cap) {
         uint32_t c2 = t->nfunc_cap, c3 = t->nfunc_cap;
-        t->ts = grow(t->ts, sizeof *t->ts, &c2, W.nfuncs);
-        t->touched_flag = grow(t->touched_flag, 1, &c3, W.nfuncs);
+        t->ts = psc_wgrow(t->ts, sizeof *t->ts, &c2, W.nfuncs);
+        t->touched_flag = psc_wgrow(t->touched_flag, 1, &c3, W.nfuncs);
         t->nfunc_cap = c2;
     }
     if (!t->touched_flag[fi]) {
         t->touched_flag[fi] = 1;
-        t->touched = grow(t->touched, sizeof *t->touched, &t->touched_cap, t->ntouched + 1);
+        t->touched = psc_wgrow(t->touched, sizeof *t->touched, &t->touched_cap, t->ntouched + 1);
         t->touched[t->ntouched++] = fi;
     }
 }
@@ -603,7 +591,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     pthread_mutex_lock(&psc_busy_lock); /* setup allocates: not while a fork is under way */
     memset(&W, 0, sizeof W);
     W.ncps = 1; /* index 0: the virtual root */
-    W.cps = grow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
+    W.cps = psc_wgrow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
     W.cps_inserted = 1;
     pthread_mutex_lock(&psc_io_lock);
     W.syms = psc_symbols_new();
