@@ -21,7 +21,7 @@
 
 /* Default raw-row budget: see docs/collector.md for how it was chosen. */
 #define PSC_DEFAULT_MAX_CALLS 100000
-#define PSC_DEFAULT_MAX_DEPTH 4096u
+#define PSC_DEFAULT_MAX_DEPTH 1048576u /* a memory guard, not a limit real programs meet */
 #define PSC_DEFAULT_FLUSH_NS 200000000ull  /* 200 ms */
 #define PSC_DEFAULT_SAMPLE_NS 10000000ull  /* 10 ms */
 

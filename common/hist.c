@@ -1,5 +1,5 @@
 /* common/hist.c: log-linear duration histogram (see hist.h for the bucketing contract).
- * Used on the collector's writer thread (never on the hot path) and by the tools. */
+ * Used by the collector's writer thread and by the tools (the collector's hot path has its own lock-free blocks in libcollect/cct.c, same buckets). */
 #include "hist.h"
 
 #include <math.h>
@@ -36,6 +36,16 @@ int pscope_hist_alloc_block(pscope_hist *h, uint32_t k)
 {
     h->block[k] = calloc(PSCOPE_HIST_SUB, sizeof(uint64_t));
     return h->block[k] ? 0 : -1;
+}
+
+int pscope_hist_add_count(pscope_hist *h, uint32_t b, uint64_t n)
+{
+    uint32_t k = b / PSCOPE_HIST_SUB;
+    if (!h->block[k] && pscope_hist_alloc_block(h, k) != 0)
+        return -1;
+    h->block[k][b % PSCOPE_HIST_SUB] += n;
+    h->count += n;
+    return 0;
 }
 
 uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b)

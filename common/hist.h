@@ -52,7 +52,7 @@ typedef struct pscope_hist {
 PSCOPE_NOINSTR_FN int pscope_hist_alloc_block(pscope_hist *h, uint32_t k);
 
 /* Add one value. Returns 0, or -1 if a block could not be allocated (the value is then
- * not counted). Inline: it runs once per recorded call on the collector's writer. */
+ * not counted). Inline: cheap enough for per-call use. */
 PSCOPE_NOINSTR_FN static inline int pscope_hist_add(pscope_hist *h, uint64_t v)
 {
     uint32_t b = pscope_hist_bucket(v);
@@ -63,6 +63,10 @@ PSCOPE_NOINSTR_FN static inline int pscope_hist_add(pscope_hist *h, uint64_t v)
     h->count++;
     return 0;
 }
+
+/* Add n values to bucket b (< PSCOPE_HIST_BUCKETS). Returns 0, or -1 if the block could
+ * not be allocated (nothing is counted then). */
+PSCOPE_NOINSTR_FN int pscope_hist_add_count(pscope_hist *h, uint32_t b, uint64_t n);
 
 /* Count stored in bucket b. */
 PSCOPE_NOINSTR_FN uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b);

@@ -264,7 +264,7 @@ NOINSTR int psc_store_prepare(psc_store *s, char *err, size_t errlen)
         {offsetof(psc_store, upd_run),
          "UPDATE run SET dur=?, calls_seen=?, calls_stored=?, rows_dropped=?, events_lost=?,"
          " depth_overflow=?, unmatched_exits=?, max_depth_seen=?, label=COALESCE(?, label),"
-         " scale=COALESCE(?, scale), tsc_hz=? WHERE id=?"},
+         " scale=COALESCE(?, scale), tsc_hz=?, frames_unwound=? WHERE id=?"},
         {offsetof(psc_store, end_run), "UPDATE run SET ended_wall=?, complete=1 WHERE id=?"},
         {offsetof(psc_store, ins_stage),
          "INSERT INTO stage(run_id, parent_id, thread_id, name, ts) VALUES(?,?,?,?,?)"},

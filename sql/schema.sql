@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS run (
   events_lost     INTEGER NOT NULL DEFAULT 0,   -- hook events not recorded (re-entrancy from signal handlers, buffer allocation failure)
   depth_overflow  INTEGER NOT NULL DEFAULT 0,   -- calls deeper than max_depth: not recorded, their time is their ancestor's self time
   unmatched_exits INTEGER NOT NULL DEFAULT 0,   -- exit events with no matching open frame (longjmp, fork child, stop/start)
+  frames_unwound  INTEGER NOT NULL DEFAULT 0,   -- open frames abandoned by a non-local exit (longjmp, siglongjmp, exit of an outer frame), closed when detected
   max_depth_seen  INTEGER NOT NULL DEFAULT 0,   -- deepest call stack observed
   complete        INTEGER NOT NULL DEFAULT 0    -- 1 when the run ended normally (exit or pscope_stop); 0 otherwise
 );
