@@ -32,7 +32,7 @@ static void fit_family(double i, int j, double c0, double c1, const double *nois
             y[m] = (c0 + c1 * termf(N6[a], i, j)) * (noise ? noise[(a * reps + r) % 7] : 1);
             m++;
         }
-    model_group(n, y, m, p);
+    model_group(n, y, m, MODEL_AGG_MEAN, p);
     model_fit_points(p, f);
 }
 
@@ -49,7 +49,7 @@ static void test_hand_example(void)
 {
     double n[] = { 1, 2, 4, 8, 16 }, y[] = { 3, 5, 9.5, 17, 33 };
     model_points p;
-    model_group(n, y, 5, &p);
+    model_group(n, y, 5, MODEL_AGG_MEAN, &p);
     CU_ASSERT_EQUAL(p.nscales, 5);
     model_fit f;
     model_fit_hypothesis(&p, 1, 0, &f);
@@ -154,7 +154,7 @@ static void test_rules(void)
      * refuses it */
     double n[6], y[6] = { 100, 101, 99.5, 100.8, 99.2, 100.3 };
     memcpy(n, N6, sizeof n);
-    model_group(n, y, 6, &p);
+    model_group(n, y, 6, MODEL_AGG_MEAN, &p);
     model_fit_points(&p, &f);
     CU_ASSERT(model_is_constant(&f));
     ASSERT_REL(f.c0, 100.1333333333333, 1e-12);
@@ -168,7 +168,7 @@ static void test_fallbacks(void)
     model_fit f;
     model_prediction pr;
     double n1[] = { 100, 100 }, y1[] = { 10e6, 12e6 };
-    model_group(n1, y1, 2, &p);
+    model_group(n1, y1, 2, MODEL_AGG_MEAN, &p);
     CU_ASSERT_EQUAL(p.nscales, 1);
     model_fit_points(&p, &f);
     CU_ASSERT_EQUAL(f.kind, MODEL_NAIVE);
@@ -182,7 +182,7 @@ static void test_fallbacks(void)
     model_points_free(&p);
 
     double n2[] = { 100, 200 }, y2[] = { 3e6, 5e6 };
-    model_group(n2, y2, 2, &p);
+    model_group(n2, y2, 2, MODEL_AGG_MEAN, &p);
     model_fit_points(&p, &f);
     CU_ASSERT_EQUAL(f.kind, MODEL_TWO);
     ASSERT_REL(f.c0, 1e6, 1e-12);
@@ -194,7 +194,7 @@ static void test_fallbacks(void)
     double n3[] = { 100, 200, 400, 800 }, y3[4];
     for (int k = 0; k < 4; k++)
         y3[k] = 1000 + 3 * n3[k] * n3[k];
-    model_group(n3, y3, 4, &p);
+    model_group(n3, y3, 4, MODEL_AGG_MEAN, &p);
     model_fit_points(&p, &f);
     CU_ASSERT_EQUAL(f.kind, MODEL_LOW);
     CU_ASSERT_EQUAL(f.i, 2);
@@ -202,7 +202,7 @@ static void test_fallbacks(void)
     ASSERT_REL(f.c1, 3, 1e-9);
     model_points_free(&p);
 
-    model_group(n3, y3, 0, &p);
+    model_group(n3, y3, 0, MODEL_AGG_MEAN, &p);
     model_fit_points(&p, &f);
     CU_ASSERT_EQUAL(f.kind, MODEL_NONE);
     CU_ASSERT(isnan(model_eval(&f, 10)));
@@ -223,13 +223,43 @@ static void test_interval(void)
     ASSERT_REL(pr.hi, pr.value, 1e-9);
     model_points_free(&p);
     double n[] = { 1, 2, 4, 8, 16 }, y[] = { 3, 5, 9.5, 17, 33 };
-    model_group(n, y, 5, &p);
+    model_group(n, y, 5, MODEL_AGG_MEAN, &p);
     model_fit_hypothesis(&p, 1, 0, &f);
     model_predict(&p, &f, 32, &pr);
     /* the five points scatter around the line: the leave-one-out refits and the residual
      * scatter give the interval width around the point prediction */
     CU_ASSERT(pr.lo < pr.value && pr.value < pr.hi);
     ASSERT_REL(pr.value, 1.14583333333334 + 32 * 1.99260752688172, 1e-12);
+    model_points_free(&p);
+}
+
+/* The aggregate of repetitions that is fitted: mean, median or minimum. */
+static void test_aggregate(void)
+{
+    double n[] = { 10, 10, 10, 20, 20, 20 }, y[] = { 5, 1, 3, 9, 30, 8 };
+    model_points p;
+    model_group(n, y, 6, MODEL_AGG_MIN, &p);
+    CU_ASSERT_EQUAL(p.nscales, 2);
+    CU_ASSERT_EQUAL(p.value[0], 1);
+    CU_ASSERT_EQUAL(p.value[1], 8);
+    ASSERT_REL(p.mean[1], 47.0 / 3, 1e-12);
+    CU_ASSERT_EQUAL(p.min[1], 8);
+    CU_ASSERT_EQUAL(p.max[1], 30);
+    ASSERT_REL(p.sd[0], 2, 1e-12);
+    model_fit f;
+    model_fit_points(&p, &f);
+    ASSERT_REL(model_eval(&f, 30), 15, 1e-12); /* the line through (10, 1) and (20, 8) */
+    model_points_free(&p);
+    model_group(n, y, 6, MODEL_AGG_MEDIAN, &p);
+    CU_ASSERT_EQUAL(p.value[0], 3);
+    CU_ASSERT_EQUAL(p.value[1], 9);
+    model_points_free(&p);
+    /* NaN, infinite and non-positive scales are left out */
+    double bn[] = { 0, -1, NAN, 5, 5 }, by[] = { 1, 1, 1, INFINITY, 2 };
+    model_group(bn, by, 5, MODEL_AGG_MEAN, &p);
+    CU_ASSERT_EQUAL(p.nscales, 1);
+    CU_ASSERT_EQUAL(p.nobs, 1);
+    CU_ASSERT_EQUAL(p.value[0], 2);
     model_points_free(&p);
 }
 
@@ -312,6 +342,7 @@ int main(void)
     CU_add_test(s, "rules", test_rules);
     CU_add_test(s, "fallbacks", test_fallbacks);
     CU_add_test(s, "interval", test_interval);
+    CU_add_test(s, "aggregate", test_aggregate);
     CU_add_test(s, "text", test_text);
     CU_add_test(s, "class_parse", test_class_parse);
     CU_add_test(s, "crossover", test_crossover);

@@ -28,7 +28,36 @@ static int obs_cmp(const void *a, const void *b)
     return (x->n > y->n) - (x->n < y->n);
 }
 
-void model_group(const double *n, const double *y, size_t m, model_points *out)
+static int dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The aggregate of v[0..r) (r >= 1); v is not changed. */
+static double agg_of(model_agg agg, const double *v, size_t r)
+{
+    double out = v[0];
+    if (agg == MODEL_AGG_MIN) {
+        for (size_t k = 1; k < r; k++)
+            out = fmin(out, v[k]);
+    } else if (agg == MODEL_AGG_MEDIAN) {
+        double small[16], *w = r <= 16 ? small : pt_xmalloc(r * sizeof *w);
+        memcpy(w, v, r * sizeof *w);
+        qsort(w, r, sizeof *w, dbl_cmp);
+        out = pt_percentile7(w, r, 0.5);
+        if (w != small)
+            free(w);
+    } else {
+        double sum = 0;
+        for (size_t k = 0; k < r; k++)
+            sum += v[k];
+        out = sum / (double)r;
+    }
+    return out;
+}
+
+void model_group(const double *n, const double *y, size_t m, model_agg agg, model_points *out)
 {
     memset(out, 0, sizeof *out);
     obs *o = pt_xmalloc((m ? m : 1) * sizeof *o);
@@ -44,6 +73,8 @@ void model_group(const double *n, const double *y, size_t m, model_points *out)
     size_t cap = ns ? ns : 1;
     out->n = pt_xcalloc(cap, sizeof *out->n);
     out->mean = pt_xcalloc(cap, sizeof *out->mean);
+    out->value = pt_xcalloc(cap, sizeof *out->value);
+    out->agg = agg;
     out->min = pt_xcalloc(cap, sizeof *out->min);
     out->max = pt_xcalloc(cap, sizeof *out->max);
     out->sd = pt_xcalloc(cap, sizeof *out->sd);
@@ -73,6 +104,7 @@ void model_group(const double *n, const double *y, size_t m, model_points *out)
         out->sd[s] = r > 1 ? sqrt(ss / (double)(r - 1)) : 0;
         out->nrep[s] = r;
         out->first[s] = a;
+        out->value[s] = agg_of(agg, out->rep + a, r);
         s++;
         a = b;
     }
@@ -86,6 +118,7 @@ void model_points_free(model_points *p)
         return;
     free(p->n);
     free(p->mean);
+    free(p->value);
     free(p->min);
     free(p->max);
     free(p->sd);
@@ -272,14 +305,14 @@ void model_fit_hypothesis(const model_points *p, double i, int j, model_fit *out
     out->i = i;
     out->j = j;
     double *x = pt_xmalloc(m * sizeof *x);
-    coeffs(out->kind, p->n, p->mean, m, i, j, x, &out->c0, &out->c1);
+    coeffs(out->kind, p->n, p->value, m, i, j, x, &out->c0, &out->c1);
     int constant = i == 0 && j == 0;
     if (m >= 3) {
-        out->smape = loo_smape(constant ? NULL : x, p->mean, m);
-        out->smape_const = loo_smape(NULL, p->mean, m);
+        out->smape = loo_smape(constant ? NULL : x, p->value, m);
+        out->smape_const = loo_smape(NULL, p->value, m);
     }
     if (out->kind != MODEL_NAIVE && out->kind != MODEL_TWO)
-        out->adj_r2 = adj_r2(constant ? NULL : x, p->mean, m, out->c0, out->c1,
+        out->adj_r2 = adj_r2(constant ? NULL : x, p->value, m, out->c0, out->c1,
                              constant ? 0 : 1);
     free(x);
 }
@@ -300,7 +333,7 @@ void model_fit_points(const model_points *p, model_fit *out)
         for (size_t a = 0; a < m; a++)
             x[a] = term(p->n[a], h[k].i, h[k].j);
         double c0, c1;
-        if (!ls_fit(x, p->mean, m, SIZE_MAX, &c0, &c1) || c1 < 0)
+        if (!ls_fit(x, p->value, m, SIZE_MAX, &c0, &c1) || c1 < 0)
             continue;
         /* the 0.05% rule: a term that contributes next to nothing is no model */
         double contrib = 0;
@@ -313,14 +346,14 @@ void model_fit_points(const model_points *p, model_fit *out)
         }
         if (contrib < 0.0005)
             continue;
-        double s = loo_smape(x, p->mean, m);
+        double s = loo_smape(x, p->value, m);
         if (s < best_smape - 1e-9) {
             best_smape = s;
             best = h[k];
         }
     }
     free(x);
-    double sc = loo_smape(NULL, p->mean, m);
+    double sc = loo_smape(NULL, p->value, m);
     int keep = isfinite(best_smape) &&
                (best_smape > 0 ? sc / best_smape >= 1.3 : sc > 0);
     model_fit_hypothesis(p, keep ? best.i : 0, keep ? best.j : 0, out);
@@ -351,12 +384,6 @@ static uint64_t rng_next(uint64_t *s)
     return *s * 2685821657736338717ull;
 }
 
-static int dbl_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 #define BOOT_N 400
 
 void model_predict(const model_points *p, const model_fit *f, double target,
@@ -382,11 +409,11 @@ void model_predict(const model_points *p, const model_fit *f, double target,
                 double s = 0;
                 for (size_t a = 0; a < m; a++)
                     if (a != k)
-                        s += p->mean[a];
+                        s += p->value[a];
                 c0 = s / (double)(m - 1);
                 c1 = 0;
             } else {
-                ls_fit(x, p->mean, m, k, &c0, &c1);
+                ls_fit(x, p->value, m, k, &c0, &c1);
             }
             double v = c0 + c1 * tt;
             lo = fmin(lo, v);
@@ -400,32 +427,36 @@ void model_predict(const model_points *p, const model_fit *f, double target,
             reps = 1;
     if (reps) {
         double *v = pt_xmalloc(BOOT_N * sizeof *v);
+        size_t maxrep = 1;
+        for (size_t a = 0; a < m; a++)
+            maxrep = p->nrep[a] > maxrep ? p->nrep[a] : maxrep;
+        double *draw = pt_xmalloc(maxrep * sizeof *draw);
         uint64_t seed = 0x9E3779B97F4A7C15ull;
         double tt = f->kind == MODEL_NAIVE ? target : term(target, f->i, f->j);
         for (size_t b = 0; b < BOOT_N; b++) {
             for (size_t a = 0; a < m; a++) {
-                double s = 0;
                 for (size_t r = 0; r < p->nrep[a]; r++)
-                    s += p->rep[p->first[a] + rng_next(&seed) % p->nrep[a]];
-                y[a] = s / (double)p->nrep[a];
+                    draw[r] = p->rep[p->first[a] + rng_next(&seed) % p->nrep[a]];
+                y[a] = agg_of(p->agg, draw, p->nrep[a]);
             }
             coeffs(f->kind, p->n, y, m, constant ? 0 : f->i, constant ? 0 : f->j, x, &c0,
                    &c1);
             v[b] = c0 + c1 * (constant ? 0 : tt);
         }
+        free(draw);
         qsort(v, BOOT_N, sizeof *v, dbl_cmp);
         lo = fmin(lo, pt_percentile7(v, BOOT_N, 0.025));
         hi = fmax(hi, pt_percentile7(v, BOOT_N, 0.975));
         free(v);
     }
-    /* (c) the relative scatter of the means around the fit */
+    /* (c) the relative scatter of the fitted values around the fit */
     if (m >= 3) {
         double ss = 0;
         size_t k = 0;
         for (size_t a = 0; a < m; a++) {
             double fa = model_eval(f, p->n[a]);
             if (fa != 0) {
-                ss += ((p->mean[a] - fa) / fa) * ((p->mean[a] - fa) / fa);
+                ss += ((p->value[a] - fa) / fa) * ((p->value[a] - fa) / fa);
                 k++;
             }
         }
@@ -433,7 +464,12 @@ void model_predict(const model_points *p, const model_fit *f, double target,
         lo = fmin(lo, out->value * (1 - r));
         hi = fmax(hi, out->value * (1 + r));
     }
-    out->lo = lo;
+    /* a quantity that was never negative is not predicted negative */
+    int nonneg = 1;
+    for (size_t a = 0; a < p->nobs; a++)
+        if (p->rep[a] < 0)
+            nonneg = 0;
+    out->lo = nonneg ? fmax(lo, 0) : lo;
     out->hi = hi;
     free(x);
     free(y);

@@ -5,9 +5,10 @@
  *
  * Method (docs/extrapolate.md is the user's copy):
  *  - Observations (n, y) are grouped by distinct n (model_group); repetitions at one n are
- *    summarised by their mean (fitted), min, max and standard deviation.
+ *    summarised by their mean (or median or minimum: model_agg), which is fitted, and
+ *    their min, max and standard deviation.
  *  - Model normal form with one term: y(n) = c0 + c1·n^i·log2(n)^j, fitted by ordinary
- *    least squares on the per-scale means, over Extra-P's default hypothesis set (>= 5
+ *    least squares on the per-scale values, over Extra-P's default hypothesis set (>= 5
  *    scales): i in {1/4,1/3,1/2,2/3,3/4,4/5,1,5/4,4/3,3/2,5/3,7/4,2,9/4,7/3,5/2,8/3,11/4,3},
  *    j in {0,1,2} for i in {1/4,1/3,1/2,2/3,3/4,1,3/2,2,5/2}, j in {0,1} for {5/4,4/3,3},
  *    j = 0 otherwise; plus log2(n), log2(n)^2 (i = 0) and the constant model (c1 = 0).
@@ -16,17 +17,18 @@
  *    is not extrapolated) or when its term contributes less than 0.05% of the fitted value
  *    at every measured scale. The rest are ranked by leave-one-out cross-validated SMAPE
  *    (each scale left out in turn, the hypothesis refitted on the others, the left-out
- *    mean predicted; SMAPE = mean of 2|pred − y|/(|pred| + |y|), in percent); ties (within
+ *    value predicted; SMAPE = mean of 2|pred − y|/(|pred| + |y|), in percent); ties (within
  *    1e-9 %) go to the simpler hypothesis. The best one is kept only if the constant
  *    model's LOO SMAPE divided by its own is >= 1.3; otherwise the constant model is used.
- *  - 2 scales: c0 + c1·n through both means ("two scales"). 1 scale: the naive per-unit
+ *  - 2 scales: c0 + c1·n through both values ("two scales"). 1 scale: the naive per-unit
  *    projection y·N/n ("naive"), which scales fixed costs too — labelled as such.
  *  - Prediction interval at the target (model_predict): the union of (a) the predictions
  *    of the leave-one-out refits of the chosen hypothesis, (b) the 2.5–97.5 percentile of
  *    a bootstrap over repetitions (each scale's repetitions resampled with replacement,
- *    means refitted; 400 resamples from a fixed seed, so output is reproducible) when some
+ *    values refitted; 400 resamples from a fixed seed, so output is reproducible) when some
  *    scale has >= 2 repetitions, and (c) the point prediction ± the root-mean-square
- *    relative residual of the fit, which keeps single-repetition data honest. It is an
+ *    relative residual of the fit, which keeps single-repetition data honest; the low end
+ *    is clamped at 0 when no observation was negative (times, counts). It is an
  *    empirical interval, not a calibrated 95% one; docs/extrapolate.md shows measured
  *    coverage.
  */
@@ -39,11 +41,18 @@
 extern "C" {
 #endif
 
+/* How the repetitions at one scale are summarised into the value that is fitted: the
+ * mean (default), the median, or the minimum (robust when noise only adds time, as on a
+ * busy machine). */
+typedef enum model_agg { MODEL_AGG_MEAN = 0, MODEL_AGG_MEDIAN, MODEL_AGG_MIN } model_agg;
+
 /* Observations grouped by distinct scale, ascending n. */
 typedef struct model_points {
     size_t nscales;
+    model_agg agg;   /* how `value` summarises the repetitions */
     double *n;       /* distinct scales, ascending (> 0) */
-    double *mean;    /* mean of the repetitions at each scale (what is fitted) */
+    double *value;   /* the repetitions' aggregate at each scale (what is fitted) */
+    double *mean;    /* mean of the repetitions at each scale */
     double *min, *max, *sd; /* spread of the repetitions (sd 0 with one repetition) */
     size_t *nrep;    /* repetitions per scale */
     size_t *first;   /* index of each scale's first repetition in rep[] */
@@ -51,10 +60,12 @@ typedef struct model_points {
     size_t nobs;
 } model_points;
 
-/* Group the m observations (n[k], y[k]) by n. Observations with n <= 0 or a non-finite
+/* Group the m observations (n[k], y[k]) by n, summarising each scale's repetitions with
+ * `agg` into value[]. Observations with n <= 0 or a non-finite
  * n or y are left out. *out is filled (release with model_points_free); nscales may be
  * 0. Allocation failure exits (ptool). */
-void model_group(const double *n, const double *y, size_t m, model_points *out);
+void model_group(const double *n, const double *y, size_t m, model_agg agg,
+                 model_points *out);
 
 /* Release; *p is zeroed. NULL-safe. */
 void model_points_free(model_points *p);
@@ -63,7 +74,7 @@ typedef enum model_kind {
     MODEL_NONE = 0,  /* no data */
     MODEL_FULL,      /* >= 5 scales: full hypothesis search */
     MODEL_LOW,       /* 3–4 scales: restricted search, low confidence */
-    MODEL_TWO,       /* 2 scales: c0 + c1·n through both means */
+    MODEL_TWO,       /* 2 scales: c0 + c1·n through both values */
     MODEL_NAIVE      /* 1 scale: y·N/n, fixed costs scaled too */
 } model_kind;
 
@@ -75,7 +86,7 @@ typedef struct model_fit {
     double c0, c1;
     double smape;    /* LOO cross-validated SMAPE of the chosen model, percent; NAN below 3 scales */
     double smape_const; /* the same for the constant model */
-    double adj_r2;   /* adjusted R² on the per-scale means; NAN when undefined (too few scales) */
+    double adj_r2;   /* adjusted R² on the per-scale values; NAN when undefined (too few scales) */
     size_t nscales;
 } model_fit;
 
@@ -83,7 +94,7 @@ typedef struct model_fit {
  * scales kind is MODEL_NONE. */
 void model_fit_points(const model_points *p, model_fit *out);
 
-/* Fit one given hypothesis (i, j) by least squares to the means, without selection; the
+/* Fit one given hypothesis (i, j) by least squares to the values, without selection; the
  * constant model is i = 0, j = 0. Fills c0, c1 (smape/adj_r2 computed as above). Used by
  * tests and by callers that want a fixed class. kind is set from the number of scales. */
 void model_fit_hypothesis(const model_points *p, double i, int j, model_fit *out);
