@@ -2,7 +2,7 @@
  * on synthetic data with exact expected values: a hand-computed 5-point example (LOO
  * SMAPE, adjusted R², coefficients), recovery of every model family with and without a
  * constant term and with deterministic noise, the fixed cost never scaled, the 0.05% term
- * rule and the 1.3 ratio rule, the 1/2/3-scale fallbacks, prediction intervals, class
+ * rule, the 1.3 ratio rule and the noise rule, the fitted aggregate (mean/median/min), the 1/2/3-scale fallbacks, prediction intervals, class
  * and model text, class expectations and crossovers. */
 #include <CUnit/Basic.h>
 #include <math.h>
@@ -159,6 +159,36 @@ static void test_rules(void)
     CU_ASSERT(model_is_constant(&f));
     ASSERT_REL(f.c0, 100.1333333333333, 1e-12);
     CU_ASSERT(f.smape_const / f.smape < 1.3 + 1e-12);
+    model_points_free(&p);
+}
+
+/* The noise rule: means growing exactly linearly by 3.1 over the range, with repetitions
+ * spread ±10 (standard error 5.77): growth within the noise, so constant. The same means
+ * without repetitions: nothing says it is noise, so O(n). */
+static void test_noise_rule(void)
+{
+    double n[18], y[18];
+    for (size_t a = 0; a < 6; a++)
+        for (size_t r = 0; r < 3; r++) {
+            n[a * 3 + r] = N6[a];
+            y[a * 3 + r] = 100 + 1e-4 * N6[a] + (r == 0 ? -10.0 : r == 1 ? 0.0 : 10.0);
+        }
+    model_points p;
+    model_fit f;
+    model_group(n, y, 18, MODEL_AGG_MEAN, &p);
+    ASSERT_REL(p.sd[0], 10, 1e-12);
+    model_fit_points(&p, &f);
+    CU_ASSERT(model_is_constant(&f));
+    model_points_free(&p);
+    for (size_t a = 0; a < 6; a++) {
+        n[a] = N6[a];
+        y[a] = 100 + 1e-4 * N6[a];
+    }
+    model_group(n, y, 6, MODEL_AGG_MEAN, &p);
+    model_fit_points(&p, &f);
+    CU_ASSERT_EQUAL(f.i, 1);
+    CU_ASSERT_EQUAL(f.j, 0);
+    ASSERT_REL(f.c1, 1e-4, 1e-6);
     model_points_free(&p);
 }
 
@@ -340,6 +370,7 @@ int main(void)
     CU_add_test(s, "families_noisy", test_families_noisy);
     CU_add_test(s, "fixed_cost", test_fixed_cost);
     CU_add_test(s, "rules", test_rules);
+    CU_add_test(s, "noise_rule", test_noise_rule);
     CU_add_test(s, "fallbacks", test_fallbacks);
     CU_add_test(s, "interval", test_interval);
     CU_add_test(s, "aggregate", test_aggregate);

@@ -136,7 +136,9 @@ typedef struct hyp {
 } hyp;
 
 #define MAX_HYP 64
-#define MAX_SCALES_STACK 64
+/* A model's growth over the measured range must exceed this many standard errors of a
+ * scale's value (when there are repetitions). */
+#define NOISE_SE 4.0
 
 /* Extra-P's default single-parameter set (without the constant), simplest first. */
 static size_t full_set(hyp *h)
@@ -326,6 +328,17 @@ void model_fit_points(const model_points *p, model_fit *out)
     }
     hyp h[MAX_HYP];
     size_t nh = m >= 5 ? full_set(h) : low_set(h);
+    /* the noise rule: with repetitions, the standard error of a scale's value */
+    double ss = 0, se = 0;
+    size_t nsd = 0, minrep = SIZE_MAX;
+    for (size_t a = 0; a < m; a++)
+        if (p->nrep[a] >= 2) {
+            ss += p->sd[a] * p->sd[a];
+            nsd++;
+            minrep = p->nrep[a] < minrep ? p->nrep[a] : minrep;
+        }
+    if (nsd)
+        se = sqrt(ss / (double)nsd) / sqrt((double)minrep);
     double *x = pt_xmalloc(m * sizeof *x);
     double best_smape = INFINITY;
     hyp best = { 0, 0 };
@@ -345,6 +358,9 @@ void model_fit_points(const model_points *p, model_fit *out)
                 contrib = INFINITY;
         }
         if (contrib < 0.0005)
+            continue;
+        /* growth over the measured range within the repetitions' noise is no growth */
+        if (c1 * (x[m - 1] - x[0]) < NOISE_SE * se)
             continue;
         double s = loo_smape(x, p->value, m);
         if (s < best_smape - 1e-9) {

@@ -15,7 +15,10 @@
  *    3–4 scales: i in {0,1/2,1,3/2,2,3}, j in {0,1} ("low confidence").
  *  - A hypothesis is rejected when its fitted c1 is negative (a cost that shrinks with n
  *    is not extrapolated) or when its term contributes less than 0.05% of the fitted value
- *    at every measured scale. The rest are ranked by leave-one-out cross-validated SMAPE
+ *    at every measured scale, or (with repetitions) when its growth over the measured
+ *    range, c1·(term(n_max) − term(n_min)), is below 4 standard errors of a scale's value
+ *    (pooled repetition standard deviation / sqrt(fewest repetitions)): growth within the
+ *    noise is no growth. The rest are ranked by leave-one-out cross-validated SMAPE
  *    (each scale left out in turn, the hypothesis refitted on the others, the left-out
  *    value predicted; SMAPE = mean of 2|pred − y|/(|pred| + |y|), in percent); ties (within
  *    1e-9 %) go to the simpler hypothesis. The best one is kept only if the constant
