@@ -100,6 +100,12 @@ else
   echo "skip time projections: the machine was too busy (held-back cpu_share $held_share, $unstarved_scales of 6 scales with a repetition at >= 0.9)"
 fi
 
+# Crossover: at n <= 128 the fixed 50 ms is today's top function; quad_pair (256x more at
+# 2048 than at 128) overtakes it before the target.
+"$tool" --target 2048 --aggregate min --format json -o cross.json fit.db:1 fit.db:4 fit.db:7 fit.db:10 fit.db:13
+x=$(json_get cross.json "[r['overtakes_top_at'] for r in d['crossovers'] if r['function'] == 'quad_pair'][0]")
+check "crossover: quad_pair overtakes fixed_cost between 128 and 2048 (at $x)" python3 -c "import sys; sys.exit(0 if 128 < float('$x') < 2048 else 1)"
+
 # 4. CI checks.
 "$tool" --target 2048 --metric calls --expect 'quad_pair=O(n log n)' --format csv -o fail.csv fit.db 2>fail.err
 check "expect: quad_pair=O(n log n) exits 1" test $? -eq 1

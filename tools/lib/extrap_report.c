@@ -232,8 +232,8 @@ static int table_crossovers(pt_out *o, const ex_result *res, size_t top)
     pt_table_set_decimals(t, cn, 0);
     for (size_t k = 0; k < shown(res, top); k++) {
         const ex_series *s = &res->rows[k];
-        if (s->rank_target >= s->rank_measured)
-            continue;
+        if (s->rank_target >= s->rank_measured || !(s->share_target > s->share_measured))
+            continue; /* only functions that climb AND grow in share */
         pt_table_add_row(t);
         pt_table_set_text(t, fn, s->name);
         pt_table_set_int(t, rm, (int64_t)s->rank_measured);
