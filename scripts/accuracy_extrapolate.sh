@@ -27,7 +27,7 @@ sample="$build/samples/sensor_pipeline"
 tool="$build/bin/pscope-extrapolate"
 for f in "$sample" "$tool"; do [ -x "$f" ] || { echo "missing $f (make all first)" >&2; exit 1; }; done
 work=$(mktemp -d /tmp/pscope-accuracy-extrap.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 scales="512 1024 2048 4096 8192 16384"
 prio=()
 nice_note="normal priority"
@@ -102,9 +102,11 @@ for t in targets:
     top = sorted(mself, key=lambda k: -mself[k])[:3]
     f = t / nmax
     print(f"## n = {t:,} ({f:g}× the largest fitted scale)\n")
+    errs = []
     print("| what | model | class | measured | projected [interval] | error | naive | naive error |")
     print("|---|---|---|---|---|---|---|---|")
     run = proj["run"][0]
+    errs.append(abs(err(run["predicted"], wall)))
     print(f"| run wall time | {run['model']} | {run['class']} | {ms(wall)} | {ms(run['predicted'])} "
           f"[{ms(run['predicted_lo'])}, {ms(run['predicted_high'])}] | {err(run['predicted'], wall):+.1f}% "
           f"| {ms(last[1] * f)} | {err(last[1] * f, wall):+.1f}% |")
@@ -115,11 +117,24 @@ for t in targets:
         if r is None:
             print(f"| {name} | - | - | {ms(m)} | - | - | {ms(nv)} | {err(nv, m):+.1f}% |")
             continue
-        inside = "yes" if r["predicted_lo"] <= m <= r["predicted_high"] else "no"
+        errs.append(abs(err(r["predicted"], m)))
         print(f"| {name} | {r['model']} | {r['class']} | {ms(m)} | {ms(r['predicted'])} "
               f"[{ms(r['predicted_lo'])}, {ms(r['predicted_high'])}] | {err(r['predicted'], m):+.1f}% "
               f"| {ms(nv)} | {err(nv, m):+.1f}% |")
     print()
+    worst = max(errs) if errs else float("nan")
+    goal = " (goal at 16×: ≤ 10%: " + ("met" if worst <= 10 else "not met") + ")" if f == 16 else ""
+    print(f"Largest error of the total and the top 3: {worst:.1f}%{goal}.\n")
+print("Reading: the sensor pipeline is linear with almost no fixed cost, the case where the")
+print("naive multiplication is right too; its error shows the measurement noise at that size.")
+print("A model error far from the naive one means the per-item cost itself changes with n: over")
+print("512..16384 a per-item cost that falls as start-up effects fade is fitted as a sublinear")
+print("term, and at 262144 and beyond the data no longer fits in the caches, so the per-item cost")
+print("rises again; one-term models of the measured range cannot know either.")
+print("Where fixed costs or superlinear terms matter (tests/e2e/extrapolate.sh: a 50 ms fixed")
+print("cost and an n² function) the naive projection is off by the factor itself. Wall-clock")
+print("times of single runs on a loaded machine differ by tens of percent between runs of the")
+print("same size; rerun `make accuracy` on a quiet machine for the figure the method can reach.")
 PY
 mv "$out.tmp" "$out"
 echo "wrote $out" >&2
