@@ -100,11 +100,11 @@ else
   echo "skip time projections: the machine was too busy (held-back cpu_share $held_share, $unstarved_scales of 6 scales with a repetition at >= 0.9)"
 fi
 
-# Crossover: at n <= 128 the fixed 50 ms is today's top function; quad_pair (256x more at
-# 2048 than at 128) overtakes it before the target.
-"$tool" --target 2048 --aggregate min --format json -o cross.json fit.db:1 fit.db:4 fit.db:7 fit.db:10 fit.db:13
-x=$(json_get cross.json "[r['overtakes_top_at'] for r in d['crossovers'] if r['function'] == 'quad_pair'][0]")
-check "crossover: quad_pair overtakes fixed_cost between 128 and 2048 (at $x)" python3 -c "import sys; sys.exit(0 if 128 < float('$x') < 2048 else 1)"
+# Crossover: at n <= 64 the fixed 50 ms is today's top function (quad_pair: ~1 ms at 64);
+# quad_pair (1000x more at 2048 than at 64) overtakes it before the target.
+"$tool" --target 2048 --aggregate min --format json -o cross.json fit.db:1 fit.db:4 fit.db:7 fit.db:10
+x=$(json_get cross.json "([r['overtakes_top_at'] for r in d['crossovers'] if r['function'] == 'quad_pair'] + [0])[0]")
+check "crossover: quad_pair overtakes fixed_cost between 64 and 2048 (at $x)" python3 -c "import sys; sys.exit(0 if 64 < float('$x') < 2048 else 1)"
 
 # 4. CI checks.
 "$tool" --target 2048 --metric calls --expect 'quad_pair=O(n log n)' --format csv -o fail.csv fit.db 2>fail.err
@@ -174,9 +174,9 @@ rm .pscope.yaml
 # 8. Formats and charts.
 "$tool" --target 2048 --format csv fit.db >out.csv
 check "csv: projection header" grep -q '^rank,function,module,measured,predicted,predicted_lo,predicted_high,model,class,adj_r2,smape,fit,exp_n,exp_log,c0,c1,share_measured,share_target' out.csv
-"$tool" --target 2048 --format md --top 3 fit.db >out.md
+"$tool" --target 2048 --metric calls --format md --top 3 fit.db >out.md
 check "md: table rows" grep -q '^| 1 | quad\\_pair |' out.md
-"$tool" --target 2048 --top 3 --plot charts fit.db >/dev/null
+"$tool" --target 2048 --metric calls --top 3 --plot charts fit.db >/dev/null
 check "plot dir: exit 0" test $? -eq 0
 check "plot dir: 3 SVG files" test "$(ls charts/*.svg 2>/dev/null | wc -l)" = 3
 check "plot dir: SVG content" grep -q '</svg>' charts/01-quad_pair.svg
