@@ -200,6 +200,16 @@ void ex_analyse(const ex_data *d, const ex_opts *opts, ex_result *res)
         for (size_t r = 0; r < d->nrun; r++)
             y[r] = d->run[r].wall - d->run[r].thread_time;
         series_fit(d, y, opts->target, opts->agg, &other);
+        /* start-up, exit and the collector's own work: at most linear; a steeper fit there
+         * is noise that the factor would blow up */
+        if (other.fit.kind == MODEL_FULL || other.fit.kind == MODEL_LOW) {
+            if (model_class_cmp(other.fit.i, other.fit.j, 1, 0) > 0) {
+                model_fit_hypothesis(&other.pts, 1, 0, &other.fit);
+                if (other.fit.c1 < 0)
+                    model_fit_hypothesis(&other.pts, 0, 0, &other.fit);
+                model_predict(&other.pts, &other.fit, opts->target, &other.pred);
+            }
+        }
         res->sum_used = 1;
         res->sum_value = sum_v + other.pred.value;
         res->sum_lo = sum_lo + other.pred.lo;

@@ -89,7 +89,8 @@ typedef struct ex_result {
     ex_series wall;         /* run wall time, one-term model of the runs' durations */
     /* Run wall time as the sum of every function's self-time projection plus a model of
      * the time outside instrumented functions (wall - thread time): a sum of one-term
-     * models follows a mix of growth rates that one term cannot. Used when wall time >=
+     * models follows a mix of growth rates that one term cannot; the time outside them
+     * (start-up, exit, the collector) is given at most linear growth. Used when wall time >=
      * thread time in every run (one busy thread at a time); otherwise sum_used is 0 and
      * the one-term model is the projection. */
     int sum_used;
