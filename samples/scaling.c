@@ -1,7 +1,7 @@
 /* samples/scaling.c: functions of known cost growth, for pscope-extrapolate's tests and
  * demos.
  *
- * Usage: scaling [N] [--help]    N: problem size, 2..1048576, default 256 (a power of
+ * Usage: scaling [N] [--help]    N: problem size, 2..1048576, default 128 (a power of
  *                                two keeps the n·log2(n) call count exact).
  * The run's scale is N (pscope_set_scale). Instrumented functions and their exact call
  * counts (the classes pscope-extrapolate --metric calls must find):
@@ -9,12 +9,15 @@
  *   fixed_cost     1 call, sleeps 50 ms                          O(1)  (time flat too)
  *   linear_item    N calls, ~90 µs each                          O(n)
  *   nlogn_step     N·ceil(log2 N) calls (N per level), ~9 µs     O(n log n)
- *   quad_pair      N² calls, ~0.23 µs each                       O(n²)
+ *   quad_pair      N² calls, ~2.3 µs each                        O(n²)
  *   run_scaling, main: 1 call each.
  * Each call's work is a dependent chain of arithmetic on registers (no memory traffic),
- * so its time per call does not depend on N. Prints one line: N, a checksum
- * (deterministic) and cpu_share, the main thread's CPU time over wall time while it
- * computed (below ~0.95 the machine was too busy for its times to be trusted).
+ * so its time per call does not depend on N; each call's work is large next to the
+ * collector's per-call cost. Prints one line: N, a checksum (deterministic), cpu_share,
+ * the main thread's CPU time over wall time while it computed (below ~0.9 it waited for a
+ * core), and speed=A,B, the thread CPU time in ns per spin iteration measured before and
+ * after the work (a busy sibling hyper-thread or a clock change shows as a different
+ * speed): times of runs are comparable only when all of these agree.
  * Bad arguments: one line on stderr, exit 2.
  */
 #include <getopt.h>
@@ -25,7 +28,7 @@
 #include "pscope.h"
 #include "sample_cli.h"
 
-#define DEFAULT_N 256ul
+#define DEFAULT_N 128ul
 #define MAX_N 1048576ul
 
 /* A dependent chain of `iters` multiply-adds; the result depends on every step. Not
@@ -62,7 +65,7 @@ __attribute__((noinline)) static uint64_t nlogn_step(uint64_t i)
 
 __attribute__((noinline)) static uint64_t quad_pair(uint64_t i, uint64_t j)
 {
-    return spin(i ^ (j << 20), 200);
+    return spin(i ^ (j << 20), 2000);
 }
 
 /* Seconds of a clock. */
@@ -71,6 +74,14 @@ PSCOPE_NOINSTR static double clock_s(clockid_t id)
     struct timespec ts;
     clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU ns per spin iteration, over 2 million iterations (not instrumented). */
+PSCOPE_NOINSTR static double calibrate(uint64_t *sink)
+{
+    double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    *sink ^= spin(*sink, 2000000);
+    return (clock_s(CLOCK_THREAD_CPUTIME_ID) - t0) * 1e9 / 2e6;
 }
 
 /* Runs the workload; *cpu_share is the main thread's CPU time over the wall time of the
@@ -128,7 +139,11 @@ int main(int argc, char **argv)
         return 2;
     pscope_set_scale((double)n);
     double share = 1;
+    uint64_t sink = 7;
+    double speed0 = calibrate(&sink);
     uint64_t sum = run_scaling(n, &share);
-    printf("n=%lu checksum=%016llx cpu_share=%.3f\n", n, (unsigned long long)sum, share);
+    double speed1 = calibrate(&sink);
+    printf("n=%lu checksum=%016llx cpu_share=%.3f speed=%.3f,%.3f\n", n,
+           (unsigned long long)(sum ^ sink), share, speed0, speed1);
     return 0;
 }
