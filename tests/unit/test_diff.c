@@ -1,4 +1,5 @@
-/* tests/unit/test_diff.c: CUnit tests of pscope-diff on constructed databases.
+/* tests/unit/test_diff.c: CUnit tests of pscope-diff's classic method on constructed
+ * databases (the default robust method: tests/unit/test_diff_robust.c).
  *
  * Every database is built here (tests/unit/test_diff_db.h: embedded schema, bound INSERTs)
  * from a deterministic generator, so each verdict below is exact:
@@ -134,14 +135,18 @@ static void load_spec(loaded *l, int side, const char *spec)
     free(run);
 }
 
+/* These tests cover the classic method (the robust default: tests/unit/test_diff_robust.c). */
 static const diff_opts default_opts = { DIFF_METRIC_SELF, 0.05, 0.05, 0.01, NULL };
+static const diff_method_opts classic = { DIFF_METHOD_CLASSIC, DIFF_TEST_WELCH, DIFF_LOC_TRIMMED,
+                                          DIFF_BASIS_THREAD, 0.0, 0 };
 
 static void compare(loaded *l, const char *base, const char *cur, const diff_opts *o)
 {
     memset(l, 0, sizeof *l);
     load_spec(l, 0, base);
     load_spec(l, 1, cur);
-    diff_compare(l->runs[0], l->n[0], l->runs[1], l->n[1], o ? o : &default_opts, &l->res);
+    diff_compare_ex(l->runs[0], l->n[0], l->runs[1], l->n[1], o ? o : &default_opts, &classic,
+                    &l->res);
 }
 
 static void release(loaded *l)
@@ -514,11 +519,13 @@ static int run_diff(const char *const *args)
 {
     char bin[512];
     snprintf(bin, sizeof bin, "%s/bin/pscope-diff", PSCOPE_BUILD_DIR);
-    char *argv[32];
+    char *argv[34];
     int n = 0;
     argv[n++] = bin;
-    for (; args[n - 1] && n < 31; n++)
-        argv[n] = (char *)args[n - 1];
+    argv[n++] = (char *)"--method"; /* the classic method's tests (see default_opts) */
+    argv[n++] = (char *)"classic";
+    for (; args[n - 3] && n < 33; n++)
+        argv[n] = (char *)args[n - 3];
     argv[n] = NULL;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);

@@ -121,6 +121,23 @@ static char *fmt_p(double p)
     return pt_xasprintf("%.3f", p);
 }
 
+/* Time-per-call change "+10.2% [+8.1%, +12.3%]" from a ratio and its interval; the
+ * interval is left out when unknown; "-" without a ratio. */
+static char *fmt_ratio_ci(double ratio, double lo, double hi)
+{
+    if (isnan(ratio))
+        return pt_xstrdup("-");
+    char *d = fmt_delta(ratio - 1.0);
+    if (isnan(lo) || isnan(hi))
+        return d;
+    char *a = fmt_delta(lo - 1.0), *b = fmt_delta(hi - 1.0);
+    char *s = pt_xasprintf("%s [%s, %s]", d, a, b);
+    free(a);
+    free(b);
+    free(d);
+    return s;
+}
+
 static char *fmt_count(double c)
 {
     if (isnan(c))
@@ -208,6 +225,23 @@ static const char *metric_title(diff_metric m)
     switch (m) {
     case DIFF_METRIC_SELF: return "self time (exclusive)";
     case DIFF_METRIC_TOTAL: return "total time (inclusive)";
+    case DIFF_METRIC_MEAN: return "mean per-call duration";
+    case DIFF_METRIC_P50: return "median (p50) per-call duration";
+    case DIFF_METRIC_P95: return "p95 per-call duration";
+    }
+    return "?";
+}
+
+/* What the robust method compares per run, for the header and notes. */
+static const char *location_title(const diff_opts *o, const diff_method_opts *m)
+{
+    switch (o->metric) {
+    case DIFF_METRIC_SELF:
+        return m->location == DIFF_LOC_MEDIAN ? "median of per-call self time"
+                                              : "10% trimmed mean of per-call self time";
+    case DIFF_METRIC_TOTAL:
+        return m->location == DIFF_LOC_MEDIAN ? "median of per-call inclusive time"
+                                              : "10% trimmed mean of per-call inclusive time";
     case DIFF_METRIC_MEAN: return "mean per-call duration";
     case DIFF_METRIC_P50: return "median (p50) per-call duration";
     case DIFF_METRIC_P95: return "p95 per-call duration";
@@ -341,6 +375,48 @@ static void note_tests(pt_out *o, const diff_result *r)
                     r->count[DIFF_NOT_ASSESSED], r->count[DIFF_NOT_ASSESSED] == 1 ? "" : "s");
 }
 
+/* How the robust method reached its verdicts, what the data lacked, and the runs needed. */
+static void note_robust(pt_out *o, const diff_result *r)
+{
+    const diff_opts *op = &r->opts;
+    const diff_method_opts *mo = &r->mopts;
+    if (r->single)
+        pt_out_note(o, "warning: %s.", diff_single_warning());
+    else
+        pt_out_note(o, "time per call: %s on the log of each run's %s (%zu base vs %zu "
+                       "current runs); PER CALL is the ratio current/base with its %g%% "
+                       "confidence interval; q = Benjamini-Hochberg adjusted p over the %zu "
+                       "tests at or above the noise floor (the wall time included).",
+                    mo->test == DIFF_TEST_MW ? "exact Mann-Whitney test (Hodges-Lehmann "
+                                               "ratio)" : "Welch t test",
+                    location_title(op, mo), r->nbase, r->ncur, (1.0 - op->alpha) * 100.0,
+                    r->family);
+    pt_out_note(o, "calls are counted exactly: a change of the call count by >= %g%% is "
+                   "significant without a test (with counts that vary between runs: when "
+                   "every current run lies beyond every base run); CHANGE says whether the "
+                   "calls, the time per call, or both moved; delta = (1 + calls change) x "
+                   "time-per-call ratio - 1.",
+                op->threshold * 100.0);
+    if (r->no_self_hist && op->metric == DIFF_METRIC_SELF)
+        pt_out_note(o, "version-1 database (no function_self_hist): per-call self time is "
+                       "each run's mean (self_dur / calls), which preemption can inflate, "
+                       "unless the run stored every call's raw row; profile with a current "
+                       "pscope for self-time histograms.");
+    if (r->basis_fallback)
+        pt_out_note(o, "shares: a run without per-thread figures (thread_stat) uses the time "
+                       "of all its threads together as the basis.");
+    if (!isnan(r->runs_needed) && (mo->show_runs_needed || r->runs_needed > (double)r->nbase
+                                   || r->runs_needed > (double)r->ncur))
+        pt_out_note(o, "runs needed: %.0f runs per side detect a %g%% change of time per "
+                       "call with %.0f%% power at alpha %g / %zu tests, from the observed "
+                       "run-to-run spread (largest: %s).",
+                    r->runs_needed, op->threshold * 100.0, DIFF_POWER * 100.0, op->alpha,
+                    r->family ? r->family : (size_t)1, r->runs_needed_fn);
+    else if (mo->show_runs_needed && r->single)
+        pt_out_note(o, "runs needed: unknown with one run per side (no run-to-run spread "
+                       "to estimate it from).");
+}
+
 static int table_run(pt_out *o, const diff_result *r)
 {
     const diff_row *w = &r->wall;
@@ -364,7 +440,8 @@ static int table_run(pt_out *o, const diff_result *r)
     pt_table_set_text(t, c_ph, p);
     pt_table_set_real(t, c_p, w->p);
     pt_table_set_text(t, c_v, diff_verdict_name(w->verdict));
-    pt_table_set_text(t, c_n, w->note[0] ? w->note : NULL);
+    int warn = r->single && r->mopts.method == DIFF_METHOD_ROBUST;
+    pt_table_set_text(t, c_n, warn ? diff_single_warning() : w->note[0] ? w->note : NULL);
     if (w->verdict == DIFF_REGRESSION)
         pt_table_set_mark(t, PT_MARK_BAD, "wall time regression");
     else if (w->verdict == DIFF_IMPROVEMENT)
@@ -406,6 +483,10 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
     char **delta = pt_xcalloc(n ? n : 1, sizeof *delta);
     char **impact = pt_xcalloc(n ? n : 1, sizeof *impact);
     char **ptxt = pt_xcalloc(n ? n : 1, sizeof *ptxt);
+    char **qtxt = pt_xcalloc(n ? n : 1, sizeof *qtxt);
+    char **pctxt = pt_xcalloc(n ? n : 1, sizeof *pctxt);
+    char **rntxt = pt_xcalloc(n ? n : 1, sizeof *rntxt);
+    int robust = r->mopts.method == DIFF_METHOD_ROBUST;
     for (size_t k = 0; k < n; k++) {
         const diff_row *row = &r->rows[idx[k]];
         pair_set(&calls, k, fmt_count(row->base.calls), fmt_count(row->cur.calls));
@@ -417,7 +498,13 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
         delta[k] = fmt_delta(row->delta);
         impact[k] = fmt_signed_dur(row->impact);
         ptxt[k] = fmt_p(row->p);
+        qtxt[k] = fmt_p(row->q);
+        pctxt[k] = fmt_ratio_ci(row->ratio, row->ratio_lo, row->ratio_hi);
+        rntxt[k] = isnan(row->runs_needed) ? pt_xstrdup("-")
+                                           : pt_xasprintf("%.0f", row->runs_needed);
     }
+    right_align(qtxt, n);
+    right_align(rntxt, n);
     right_align(delta, n);
     right_align(impact, n);
     right_align(ptxt, n);
@@ -434,7 +521,16 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
     int c_p95 = pt_table_add_col(t, "p95_text", "P95", PT_COL_TEXT, PT_COL_HUMAN);
     int c_dh = pt_table_add_col(t, "delta_text", "DELTA", PT_COL_TEXT, PT_COL_HUMAN);
     int c_sh = pt_table_add_col(t, "share", "SHARE", PT_COL_SHARE, PT_COL_BOTH);
+    int c_pch = robust ? pt_table_add_col(t, "per_call_text", "PER CALL [CI]", PT_COL_TEXT,
+                                          PT_COL_HUMAN) : -1;
     int c_ph = pt_table_add_col(t, "p_text", "P", PT_COL_TEXT, PT_COL_HUMAN);
+    int c_qh = robust ? pt_table_add_col(t, "q_text", "Q", PT_COL_TEXT, PT_COL_HUMAN) : -1;
+    int c_ch = robust ? pt_table_add_col(t, "cause_text", "CHANGE", PT_COL_TEXT, PT_COL_HUMAN)
+                      : -1;
+    int c_rnh = robust && r->mopts.show_runs_needed
+                    ? pt_table_add_col(t, "runs_needed_text", "RUNS NEEDED", PT_COL_TEXT,
+                                       PT_COL_HUMAN)
+                    : -1;
     int c_ih = pt_table_add_col(t, "impact_text", "IMPACT", PT_COL_TEXT, PT_COL_HUMAN);
     int c_n = pt_table_add_col(t, "note", "NOTE", PT_COL_TEXT, PT_COL_BOTH);
     /* Machine-only figures, every one in ns (or a plain number). */
@@ -456,6 +552,17 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
     int c_nb = pt_table_add_col(t, "n_base", "n_base", PT_COL_REAL, PT_COL_MACHINE);
     int c_nc = pt_table_add_col(t, "n_current", "n_current", PT_COL_REAL, PT_COL_MACHINE);
     int c_i = pt_table_add_col(t, "impact_ns", "impact_ns", PT_COL_DUR, PT_COL_MACHINE);
+    /* Robust method figures (null with --method classic). */
+    static const char *const rkeys[] = {
+        "loc_base_ns", "loc_current_ns", "ratio", "ratio_lo", "ratio_hi", "q", "calls_delta",
+        "impact_calls_ns", "impact_per_call_ns", "spread", "runs_needed" };
+    int c_rob[11];
+    for (int i = 0; i < 11; i++)
+        c_rob[i] = pt_table_add_col(t, rkeys[i], rkeys[i],
+                                    i < 2 || i == 7 || i == 8 ? PT_COL_DUR : PT_COL_REAL,
+                                    PT_COL_MACHINE);
+    int c_cx = pt_table_add_col(t, "calls_exact", "calls_exact", PT_COL_INT, PT_COL_MACHINE);
+    int c_cause = pt_table_add_col(t, "cause", "cause", PT_COL_TEXT, PT_COL_MACHINE);
 
     for (size_t k = 0; k < n; k++) {
         const diff_row *row = &r->rows[idx[k]];
@@ -474,6 +581,13 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
         pt_table_set_text(t, c_dh, delta[k]);
         pt_table_set_real(t, c_sh, row->share);
         pt_table_set_text(t, c_ph, ptxt[k]);
+        if (robust) {
+            pt_table_set_text(t, c_pch, pctxt[k]);
+            pt_table_set_text(t, c_qh, qtxt[k]);
+            pt_table_set_text(t, c_ch, row->cause ? row->cause : "-");
+        }
+        if (c_rnh >= 0)
+            pt_table_set_text(t, c_rnh, rntxt[k]);
         pt_table_set_text(t, c_ih, impact[k]);
         pt_table_set_text(t, c_n, row->note[0] ? row->note : NULL);
         const double mv[16] = { row->base.calls, row->cur.calls, row->base.self, row->cur.self,
@@ -493,9 +607,20 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
             pt_table_set_real(t, c_nc, (double)row->mw.n2);
         }
         pt_table_set_real(t, c_i, row->impact);
+        const double rv[11] = { row->loc_base, row->loc_cur, row->ratio, row->ratio_lo,
+                                row->ratio_hi, row->q, row->calls_delta, row->impact_calls,
+                                row->impact_per_call, row->spread, row->runs_needed };
+        for (int i = 0; i < 11; i++)
+            pt_table_set_real(t, c_rob[i], isfinite(rv[i]) ? rv[i] : NAN);
+        if (robust) {
+            pt_table_set_int(t, c_cx, row->calls_exact);
+            pt_table_set_text(t, c_cause, row->cause);
+        }
         if (row->verdict == DIFF_REGRESSION) {
-            char *msg = pt_xasprintf("regression %s (p %s, share %.2f%%)", delta[k], ptxt[k],
-                                     row->share * 100.0);
+            char *msg = robust ? pt_xasprintf("regression %s (%s; q %s, share %.2f%%)", delta[k],
+                                              row->note, qtxt[k], row->share * 100.0)
+                               : pt_xasprintf("regression %s (p %s, share %.2f%%)", delta[k],
+                                              ptxt[k], row->share * 100.0);
             pt_table_set_mark(t, PT_MARK_BAD, msg);
             free(msg);
         } else if (row->verdict == DIFF_IMPROVEMENT) {
@@ -514,7 +639,13 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
         free(delta[k]);
         free(impact[k]);
         free(ptxt[k]);
+        free(qtxt[k]);
+        free(pctxt[k]);
+        free(rntxt[k]);
     }
+    free(qtxt);
+    free(pctxt);
+    free(rntxt);
     free(delta);
     free(impact);
     free(ptxt);
@@ -570,9 +701,23 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
     pt_out_header(o, "%s", summary);
     header_runs(o, "base", base, nbase);
     header_runs(o, "current", cur, ncur);
-    pt_out_header(o, "compared: %s%s · alpha %g · threshold %g%% · noise floor %g%% of run time",
+    const diff_method_opts *mo = &r->mopts;
+    int robust = mo->method == DIFF_METHOD_ROBUST;
+    if (robust && r->single)
+        pt_out_header(o, "warning: %s", diff_single_warning());
+    pt_out_header(o, "compared: %s%s · alpha %g · threshold %g%% · noise floor %g%% of %s",
                   metric_title(op->metric), r->per_call ? ", per call" : "", op->alpha,
-                  op->threshold * 100.0, op->min_share * 100.0);
+                  op->threshold * 100.0, op->min_share * 100.0,
+                  mo->basis == DIFF_BASIS_THREAD ? "the busiest thread's own time"
+                                                 : "all threads' time");
+    if (robust)
+        pt_out_header(o, "method: robust (runs compared on the %s; %s)", location_title(op, mo),
+                      r->single ? "one run per side: magnitude only"
+                      : mo->test == DIFF_TEST_MW ? "Mann-Whitney, Benjamini-Hochberg"
+                                                 : "Welch t, Benjamini-Hochberg");
+    else
+        pt_out_header(o, "method: classic (Mann-Whitney per call or per run value, no "
+                         "multiplicity control)");
     if (r->per_call)
         pt_out_header(o, "the runs' scales differ: per-call figures are compared (self and "
                          "total divided by calls); wall time is not comparable");
@@ -586,6 +731,12 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
     cJSON_AddStringToObject(opts, "fail_on", fail_names[ro->fail_on]);
     cJSON_AddBoolToObject(opts, "per_call", r->per_call);
     cJSON_AddBoolToObject(opts, "repeated", r->repeated);
+    cJSON_AddStringToObject(opts, "method", robust ? "robust" : "classic");
+    cJSON_AddStringToObject(opts, "test", mo->test == DIFF_TEST_MW ? "mw" : "welch");
+    cJSON_AddStringToObject(opts, "location",
+                            mo->location == DIFF_LOC_MEDIAN ? "median" : "trimmed");
+    cJSON_AddStringToObject(opts, "share_basis", mo->basis == DIFF_BASIS_THREAD ? "thread" : "all");
+    cJSON_AddNumberToObject(opts, "single_threshold", mo->single_threshold);
     pt_out_meta(o, "options", opts);
     pt_out_meta(o, "base", side_json(base, nbase));
     pt_out_meta(o, "current", side_json(cur, ncur));
@@ -599,6 +750,16 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
     cJSON_AddNumberToObject(sum, "not_assessed", (double)r->count[DIFF_NOT_ASSESSED]);
     cJSON_AddStringToObject(sum, "wall_verdict", diff_verdict_name(r->wall.verdict));
     cJSON_AddNumberToObject(sum, "exit_code", diff_exit_code(r, ro->fail_on));
+    if (robust && r->single)
+        cJSON_AddStringToObject(sum, "warning", diff_single_warning());
+    else
+        cJSON_AddNullToObject(sum, "warning");
+    cJSON_AddNumberToObject(sum, "tests", (double)r->family);
+    if (isnan(r->runs_needed))
+        cJSON_AddNullToObject(sum, "runs_needed");
+    else
+        cJSON_AddNumberToObject(sum, "runs_needed", r->runs_needed);
+    cJSON_AddBoolToObject(sum, "self_hist", !r->no_self_hist);
     pt_out_meta(o, "summary", sum);
     free(summary);
 
@@ -623,10 +784,23 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
             pt_out_note(o, "%zu function%s below the noise floor of %g%% are not test cases",
                         matched - shown, matched - shown == 1 ? "" : "s", op->min_share * 100.0);
     }
-    note_tests(o, r);
-    pt_out_note(o, "verdict: regression/improvement = p <= %g and |delta| >= %g%% and share "
-                   ">= %g%%; ~ = no significant change; n/a = significance not assessed. "
-                   "delta = (current - base) / base of the %s; impact = change in time.",
-                op->alpha, op->threshold * 100.0, op->min_share * 100.0, metric_title(op->metric));
+    if (robust)
+        note_robust(o, r);
+    else
+        note_tests(o, r);
+    if (robust)
+        pt_out_note(o, "verdict: regression/improvement = significant (calls counted, or q <= "
+                       "%g; one run per side: |time per call change| >= %g%%) and |delta| >= "
+                       "%g%% and share >= %g%%; ~ = no significant change; n/a = significance "
+                       "not assessed; impact = change in time (calls part + time-per-call part).",
+                    op->alpha, mo->single_threshold * 100.0,
+                    op->threshold * 100.0, op->min_share * 100.0);
+    else
+        pt_out_note(o, "verdict: regression/improvement = p <= %g and |delta| >= %g%% and "
+                       "share >= %g%%; ~ = no significant change; n/a = significance not "
+                       "assessed. delta = (current - base) / base of the %s; impact = change "
+                       "in time.",
+                    op->alpha, op->threshold * 100.0, op->min_share * 100.0,
+                    metric_title(op->metric));
     return rc;
 }
