@@ -37,4 +37,13 @@ double diff__robust_row(const diff_run *base, size_t nb, const diff_run *cur, si
 /* The robust method's verdict of a row once its adjusted p (row->q) is known. */
 void diff__robust_decide(diff_row *row, const diff_result *cfg);
 
+/* Human title of a metric ("self time (exclusive)") and of the robust method's per-run
+ * location ("10% trimmed mean of per-call self time"); static strings. */
+const char *diff__metric_title(diff_metric m);
+const char *diff__location_title(const diff_opts *o, const diff_method_opts *m);
+
+/* The notes that end a report (diff_notes.c): test basis, warnings, runs needed, verdict
+ * rule. */
+void diff__report_notes(pt_out *o, const diff_result *r);
+
 #endif
