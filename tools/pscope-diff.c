@@ -248,32 +248,28 @@ int main(int argc, char **argv)
                 rc = PT_EXIT_USAGE;
             }
             break;
-        case OPT_METHOD: {
-            static const char *const names[] = { "robust", "classic" };
-            int v2 = 0;
-            rc = parse_choice("--method", optarg, names, 2, &v2);
-            mopts.method = (diff_method)v2;
-            break;
-        }
-        case OPT_TEST: {
-            static const char *const names[] = { "welch", "mw" };
-            int v2 = 0;
-            rc = parse_choice("--test", optarg, names, 2, &v2);
-            mopts.test = (diff_test)v2;
-            break;
-        }
-        case OPT_LOCATION: {
-            static const char *const names[] = { "trimmed", "median" };
-            int v2 = 0;
-            rc = parse_choice("--location", optarg, names, 2, &v2);
-            mopts.location = (diff_location)v2;
-            break;
-        }
+        case OPT_METHOD:
+        case OPT_TEST:
+        case OPT_LOCATION:
         case OPT_SHARE_BASIS: {
-            static const char *const names[] = { "thread", "all" };
-            int v2 = 0;
-            rc = parse_choice("--share-basis", optarg, names, 2, &v2);
-            mopts.basis = (diff_share_basis)v2;
+            /* Two-valued choices (consecutive option codes from OPT_METHOD), each an enum
+             * whose value is the name's index. */
+            static const struct { const char *name, *values[2]; } choices[] = {
+                { "--method", { "robust", "classic" } },
+                { "--test", { "welch", "mw" } },
+                { "--location", { "trimmed", "median" } },
+                { "--share-basis", { "thread", "all" } },
+            };
+            int k = c - OPT_METHOD, v2 = 0;
+            rc = parse_choice(choices[k].name, optarg, choices[k].values, 2, &v2);
+            if (c == OPT_METHOD)
+                mopts.method = (diff_method)v2;
+            else if (c == OPT_TEST)
+                mopts.test = (diff_test)v2;
+            else if (c == OPT_LOCATION)
+                mopts.location = (diff_location)v2;
+            else
+                mopts.basis = (diff_share_basis)v2;
             break;
         }
         case OPT_SINGLE_THRESHOLD:

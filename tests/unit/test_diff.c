@@ -31,9 +31,8 @@
 #include "diff_core.h"
 #include "diff_report.h"
 #include "ptool.h"
+#include "test_diff_bin.h"
 #include "test_diff_db.h"
-
-extern char **environ;
 
 static char tmpdir[256];
 static char pathbuf[32][512];
@@ -513,48 +512,16 @@ static void test_metric_and_filter(void)
 
 /* ---- the binary ----------------------------------------------------------------------- */
 
-/* Run build/bin/pscope-diff with args (NULL-terminated after argv[0]); stdout and stderr go
- * to files in tmpdir. Returns the exit code, or -1 if it did not exit normally. */
+/* Run the binary with the classic method (these tests' subject, see default_opts). */
 static int run_diff(const char *const *args)
 {
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/bin/pscope-diff", PSCOPE_BUILD_DIR);
-    char *argv[34];
-    int n = 0;
-    argv[n++] = bin;
-    argv[n++] = (char *)"--method"; /* the classic method's tests (see default_opts) */
-    argv[n++] = (char *)"classic";
-    for (; args[n - 3] && n < 33; n++)
-        argv[n] = (char *)args[n - 3];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, tpath("stdout.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, tpath("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int st;
-    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
+    static const char *const classic_method[] = { "--method", "classic", NULL };
+    return tdiff_run(classic_method, args, tpath("stdout.txt"), tpath("stderr.txt"));
 }
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    size_t got = fread(s, 1, (size_t)len, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
+    return tdiff_slurp(path);
 }
 
 static int starts_with(const char *s, const char *prefix)

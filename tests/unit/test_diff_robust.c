@@ -32,9 +32,8 @@
 #include "diff_report.h"
 #include "diff_stats.h"
 #include "ptool.h"
+#include "test_diff_bin.h"
 #include "test_diff_db.h"
-
-extern char **environ;
 
 static char tmpdir[256];
 
@@ -500,41 +499,12 @@ static void test_share_basis(void)
 
 static int run_diff(const char *const *args, const char *out)
 {
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/bin/pscope-diff", PSCOPE_BUILD_DIR);
-    char *argv[32];
-    int n = 0;
-    argv[n++] = bin;
-    for (; args[n - 1] && n < 31; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, tpath("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    int st;
-    if (rc != 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
+    return tdiff_run(NULL, args, out, tpath("stderr.txt"));
 }
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    size_t got = fread(s, 1, (size_t)len, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
+    return tdiff_slurp(path);
 }
 
 /* One run per side: the warning is in every format; a 30% slowdown is judged on magnitude

@@ -37,17 +37,16 @@ static double run_location(const diff_run *r, const diff_func *f, const diff_opt
     int raw = r->raw && f->nraw > 0;
     switch (o->metric) {
     case DIFF_METRIC_SELF:
+    case DIFF_METRIC_TOTAL: {
+        int self = o->metric == DIFF_METRIC_SELF;
+        size_t nb = self ? f->nself_bucket : f->nbucket;
         if (raw)
-            return diff_trimmed_sorted(f->raw_self, f->nraw, trim);
-        if (f->nself_bucket)
-            return diff_trimmed_hist(f->self_bucket, f->self_count, f->nself_bucket, trim);
-        return (double)f->self_dur / (double)f->calls;
-    case DIFF_METRIC_TOTAL:
-        if (raw)
-            return diff_trimmed_sorted(f->raw_dur, f->nraw, trim);
-        if (f->nbucket)
-            return diff_trimmed_hist(f->bucket, f->count, f->nbucket, trim);
-        return (double)f->sum_dur / (double)f->calls;
+            return diff_trimmed_sorted(self ? f->raw_self : f->raw_dur, f->nraw, trim);
+        if (nb)
+            return diff_trimmed_hist(self ? f->self_bucket : f->bucket,
+                                     self ? f->self_count : f->count, nb, trim);
+        return (double)(self ? f->self_dur : f->sum_dur) / (double)f->calls;
+    }
     case DIFF_METRIC_MEAN:
         return (double)f->sum_dur / (double)f->calls;
     case DIFF_METRIC_P50:
