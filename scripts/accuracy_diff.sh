@@ -15,7 +15,10 @@
 #              often at the same time per call             CALL_TRIALS pairs
 # Each comparison is run with --method robust (the default) and --method classic.
 # Environment: BUILD_DIR (default build), PAIRS (40), TRIALS (20), CALL_TRIALS (10),
-# ROUNDS (100), OUT (docs/accuracy-diff.md), KEEP=1 keeps the work directory.
+# ROUNDS (100), OUT (docs/accuracy-diff.md), KEEP=1 keeps the work directory (its
+# databases and a file `meta` with the profiling conditions), REUSE=DIR compares the
+# databases of a kept work directory again instead of profiling (after a change of
+# pscope-diff; the page then says when the profiles were recorded).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 root=$PWD
@@ -63,7 +66,9 @@ measure() { # measure CONDITION
   mkdir -p "$work/$cond"
   for p in $(seq "$PAIRS"); do
     db="$work/$cond/pair$p.db"
+    [ -n "${REUSE:-}" ] && db="$REUSE/$cond/pair$p.db"
     for i in 1 2 3 4 5; do
+      [ -n "${REUSE:-}" ] && break
       profile "$db" base
       profile "$db" pr
       if [ "$p" -le "$TRIALS" ]; then
@@ -89,7 +94,9 @@ start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure quiet
 t_quiet=$(($(date +%s) - start))
-if [ -n "${QUICK_CHECK:-}" ]; then # a look at the quiet figures only (script development)
+if [ -n "${REUSE:-}" ]; then
+  measure hog
+elif [ -n "${QUICK_CHECK:-}" ]; then # a look at the quiet figures only (script development)
   cp -r "$work/quiet" "$work/hog"
 else
   sh -c 'while :; do :; done' &
@@ -101,11 +108,21 @@ else
 fi
 t_total=$(($(date +%s) - start))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+reanalysed=
+if [ -n "${REUSE:-}" ]; then # the profiling conditions of the kept run
+  reanalysed=$when
+  # shellcheck disable=SC1091
+  . "$REUSE/meta" || exit 2
+else
+  printf 't_quiet=%s\nt_total=%s\nload_before="%s"\nload_after="%s"\nwhen="%s"\n' \
+    "$t_quiet" "$t_total" "$load_before" "$load_after" "$when" >"$work/meta"
+fi
 
 python3 - "$work" "$OUT" "$PAIRS" "$TRIALS" "$CALL_TRIALS" "$ROUNDS" "$t_quiet" "$t_total" \
-  "$load_before" "$load_after" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" <<'PY'
+  "$load_before" "$load_after" "$(nproc)" "$when" "$reanalysed" <<'PY'
 import json, os, sys
-work, out, pairs, trials, ctrials, rounds, t_quiet, t_total, lb, la, ncpu, when = sys.argv[1:]
+work, out, pairs, trials, ctrials, rounds, t_quiet, t_total, lb, la, ncpu, when, again = sys.argv[1:]
 pairs, trials, ctrials = int(pairs), int(trials), int(ctrials)
 TARGET = "tokenize"
 
@@ -185,7 +202,9 @@ w(f"Measured {when} on this machine ({ncpu} CPUs, shared with other jobs: load a
   f"above the 1% floor, exact call counts), profiled by `pscope-run` (every call stored, so "
   f"per-call figures come from raw rows). Runs of one pair are interleaved in time. "
   f"\"hog\": a busy loop (`sh -c 'while :; do :; done'`) on one of the two cores for the whole "
-  f"condition. Time: {t_quiet} s quiet, {t_total} s in total.")
+  f"condition. Time: {t_quiet} s quiet, {t_total} s in total." +
+  (f" The comparisons were computed again on these profiles at {again} with the "
+   f"pscope-diff of this commit (REUSE)." if again else ""))
 w("")
 w("Each figure comes from the same databases for both methods: `classic` is the earlier "
   "gate (`--method classic`: Mann-Whitney on per-run summed self time with repeated runs, "

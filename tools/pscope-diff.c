@@ -38,7 +38,7 @@ static void usage(FILE *f)
         "  --share-basis B   thread|all: the noise floor is a share of the busiest thread's\n"
         "                    own time (default thread) or of all threads' time together\n"
         "  --single-threshold PCT  one run per side: minimum time-per-call change judged\n"
-        "                    on magnitude alone (default 20)\n"
+        "                    on magnitude alone (default 50)\n"
         "  --runs-needed     show, per function, the runs per side that detect a change of\n"
         "                    --threshold at 80%% power (from the observed run-to-run spread)\n"
         "  --alpha A         significance level (default 0.05)\n"

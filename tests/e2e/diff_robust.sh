@@ -58,7 +58,7 @@ status=$?
 check "3x slower: exit 1 (got $status)" test "$status" -eq 1
 check "3x slower: tokenize is a regression" test "$(fn_get slow3.json tokenize "f['verdict']")" = regression
 check "3x slower: caused by the time per call" test "$(fn_get slow3.json tokenize "f['cause']")" = "time per call"
-check "3x slower: ratio interval above 2" test "$(fn_get slow3.json tokenize "f['ratio_lo'] > 2 and f['ratio_hi'] < 4")" = True
+check "3x slower: ratio interval within 1.5..10" test "$(fn_get slow3.json tokenize "f['ratio_lo'] > 1.5 and f['ratio_hi'] < 10 and f['ratio_lo'] < f['ratio'] < f['ratio_hi']")" = True
 check "3x slower: calls unchanged, counted exactly" test "$(fn_get slow3.json tokenize "(float(f['calls_delta']), f['calls_exact'])")" = "(0.0, 1)"
 check "3x slower: adjusted q >= p" test "$(fn_get slow3.json tokenize "f['q'] >= f['p'] and f['q'] <= 0.05")" = True
 check "3x slower: 5 runs per side, Welch" test "$(json_get slow3.json "(len(d['base']), len(d['current']), d['options']['test'], d['summary']['warning'])")" = "(5, 5, 'welch', None)"

@@ -127,8 +127,13 @@ typedef enum diff_share_basis {
     DIFF_BASIS_ALL         /* share of all threads' time together (the run_time view) */
 } diff_share_basis;
 
-/* Default threshold of the time-per-call change with one run per side (magnitude only). */
-#define DIFF_SINGLE_THRESHOLD_DEFAULT 0.20
+/* Default threshold of the time-per-call change with one run per side (magnitude only):
+ * measured here, two runs of one binary on a loaded machine differ by up to 47% in one
+ * function's trimmed-mean time per call (docs/accuracy-diff.md). */
+#define DIFF_SINGLE_THRESHOLD_DEFAULT 0.50
+/* With one run per side, time per call is judged only for functions with at least this
+ * many calls in both runs (the 10% trim then removes at least 2 calls per side). */
+#define DIFF_SINGLE_MIN_CALLS 20
 /* Power and change for the runs-needed estimate: the threshold at this power. */
 #define DIFF_POWER 0.80
 /* Resolution floor of one run's log location (0.1%): no zero spread from quantised data. */

@@ -185,7 +185,13 @@ void diff__robust_decide(diff_row *row, const diff_result *cfg)
     int above_floor = row->share >= o->min_share;
     /* Functions under the floor are not in the family: their raw p only serves the note. */
     double pv = above_floor ? row->q : row->p;
-    int sig_time = single ? !isnan(row->ratio) && fabs(row->ratio - 1.0) >= single_thr
+    /* One run per side: magnitude only, and only with enough calls on both sides for the
+     * trimmed mean to trim something (a function called once per run has no robust
+     * location: its one call is preempted or not). */
+    int enough_calls = row->base.calls >= DIFF_SINGLE_MIN_CALLS
+                       && row->cur.calls >= DIFF_SINGLE_MIN_CALLS;
+    int sig_time = single ? !isnan(row->ratio) && enough_calls
+                                && fabs(row->ratio - 1.0) >= single_thr
                           : !isnan(pv) && pv <= o->alpha;
     int sig_calls = row->calls_significant;
     if (!sig_calls && isnan(row->ratio)) {
@@ -241,7 +247,7 @@ void diff__robust_decide(diff_row *row, const diff_result *cfg)
         return;
     }
     row->verdict = eff > 0 ? DIFF_REGRESSION : DIFF_IMPROVEMENT;
-    char calls_txt[96] = "", time_txt[96] = "";
+    char calls_txt[80] = "", time_txt[100] = ""; /* together < sizeof row->note */
     if (sig_calls)
         snprintf(calls_txt, sizeof calls_txt, "calls %+.1f%% (%.0f -> %.0f, counted%s)",
                  row->calls_delta * 100.0, row->base.calls, row->cur.calls,
