@@ -2,6 +2,6 @@
 -- Run by the collector (inside its schema transaction, before sql/schema.sql) when it
 -- opens a version-1 database for writing. Only ALTER TABLE statements belong here: new
 -- tables and views come from schema.sql's CREATE ... IF NOT EXISTS. Version 2 adds
--- function_self_hist (a table, so nothing to alter yet); this file exists so later
--- column additions of version 2 have their place.
-SELECT 1;
+-- the tables function_self_hist and function_caller (from schema.sql) and the column
+-- run.source (here: every version-1 run was recorded by the collector).
+ALTER TABLE run ADD COLUMN source TEXT NOT NULL DEFAULT 'pscope';
