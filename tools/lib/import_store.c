@@ -182,7 +182,7 @@ int imp_write(imp_builder *b, sqlite3 *db, const imp_meta *meta, const char *wha
         const imp_fstat *s = &b->funcs[i].st;
         if (s->calls == 0 && !b->aggregate_only)
             continue;
-        if (run_stmt(st, "iiiiiiriii", fids[i], *run_id, s->calls, s->primitive, s->total, s->self,
+        if (run_stmt(st, "iiiiiiirii", fids[i], *run_id, s->calls, s->primitive, s->total, s->self,
                      s->sum, s->sum_sq, s->min, s->max) != SQLITE_DONE)
             goto fail;
     }

@@ -412,6 +412,7 @@ static void run_copy(pt_run *dst, const pt_run *src)
     dst->host = pt_xstrdup(src->host);
     dst->clock = pt_xstrdup(src->clock);
     dst->pscope_version = pt_xstrdup(src->pscope_version);
+    dst->source = pt_xstrdup(src->source);
 }
 
 static void warn_incomplete(const pt_db *db, const pt_run *r)
