@@ -271,6 +271,11 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc && !rc; i++)
         rc = import_one(store, argv[i], &o, t);
     psc_store_close(store);
+    if (pt_table_rows(t) == 0) { /* the first input failed: its message says it all */
+        pt_table_free(t);
+        pt_out_abort(out);
+        return rc;
+    }
     pt_out_header(out, "pscope-import → %s", dbpath);
     int orc = pt_out_table(out, t);
     pt_table_free(t);
