@@ -83,6 +83,21 @@ static int js_fail(jstream *j, const char *problem)
     return PT_EXIT_DATA;
 }
 
+/* The next byte inside a string, consumed (and captured when keep); -1 after a message
+ * at the end of the file. */
+static int js_string_byte(jstream *j, int keep)
+{
+    int c = js_peek(j);
+    if (c < 0) {
+        js_fail(j, "unexpected end of file inside a string");
+        return -1;
+    }
+    j->pos++;
+    if (keep)
+        cap_add(j, c);
+    return c;
+}
+
 /* Capture (keep != 0) or skip one JSON value starting at the current byte into j->cap.
  * Checks string termination, bracket balance and size, not full JSON grammar (cJSON
  * checks a kept value). */
@@ -100,19 +115,11 @@ static int js_value(jstream *j, int keep)
                 cap_add(j, c);
             j->pos++;
             for (;;) {
-                c = js_peek(j);
-                if (c < 0)
-                    return js_fail(j, "unexpected end of file inside a string");
-                j->pos++;
-                if (keep)
-                    cap_add(j, c);
+                if ((c = js_string_byte(j, keep)) < 0)
+                    return PT_EXIT_DATA;
                 if (c == '\\') {
-                    c = js_peek(j);
-                    if (c < 0)
-                        return js_fail(j, "unexpected end of file inside a string");
-                    j->pos++;
-                    if (keep)
-                        cap_add(j, c);
+                    if (js_string_byte(j, keep) < 0)
+                        return PT_EXIT_DATA;
                 } else if (c == '"') {
                     break;
                 }

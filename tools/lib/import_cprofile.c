@@ -91,6 +91,17 @@ static int rd_len(mreader *r, size_t unit, size_t *out)
     return 0;
 }
 
+/* A length: one byte (short forms) or a 32-bit one, at most the bytes left. */
+static int rd_size(mreader *r, int one_byte, size_t *out)
+{
+    if (!one_byte)
+        return rd_len(r, 1, out);
+    if (need(r, 1))
+        return -1;
+    *out = r->p[r->pos++];
+    return need(r, *out);
+}
+
 static mv *mread(mreader *r, int depth);
 
 /* Read n items into v (a tuple-like container). */
@@ -224,40 +235,21 @@ static mv *mread(mreader *r, int depth)
     case 'u':
     case 'a':
     case 'A':
-        if (rd_len(r, 1, &n))
-            return NULL;
-        v = mnew(r, 's');
-        v->s = (const char *)r->p + r->pos;
-        v->len = n;
-        r->pos += n;
-        break;
-    case 'z':
+    case 'z': /* short forms: a one-byte length */
     case 'Z':
-        if (need(r, 1))
-            return NULL;
-        n = r->p[r->pos++];
-        if (need(r, n))
+        if (rd_size(r, code == 'z' || code == 'Z', &n))
             return NULL;
         v = mnew(r, 's');
         v->s = (const char *)r->p + r->pos;
         v->len = n;
         r->pos += n;
         break;
-    case ')':
-        if (need(r, 1))
-            return NULL;
-        n = r->p[r->pos++];
-        v = mnew(r, 't');
-        if (flag)
-            r->refs[slot] = v;
-        if (mread_items(r, v, n, depth))
-            return NULL;
-        break;
+    case ')': /* small tuple: a one-byte count */
     case '(':
     case '[':
     case '<':
     case '>':
-        if (rd_len(r, 1, &n))
+        if (rd_size(r, code == ')', &n))
             return NULL;
         v = mnew(r, 't');
         if (flag)
