@@ -193,6 +193,10 @@ for k, (cc, nc, tt, ct, callers) in st.items():
 EOF
 check "cProfile: fib shows 1973/1 calls" test "$(sqlite3 c.db "SELECT calls || '/' || primitive_calls FROM function_summary WHERE name='fib'")" = "1973/1"
 check "cProfile: caller edges stored" test "$(sqlite3 c.db "SELECT count(*) FROM function_caller c JOIN function f ON f.id = c.caller_id WHERE f.name = 'main'")" -ge 2
+check "cProfile: pscope-stats --callers reads the caller edges (main calls fib once)" \
+  sh -c "'$bin/pscope-stats' c.db --callers fib --format csv | grep -q '^1,.*,main,'"
+"$bin/pscope-stats" c.db --tree 2>err.txt >/dev/null
+check "cProfile: pscope-stats --tree says why there is no tree" grep -q 'imported from cProfile, which records callers, not call paths' err.txt
 "$bin/pscope-export" c.db --format folded -o c.folded 2>err.txt
 check "cProfile run: folded export refused with exit 3 saying why" sh -c "test $? -eq 3 && grep -q 'no call paths (imported from cProfile' err.txt && test ! -e c.folded"
 
