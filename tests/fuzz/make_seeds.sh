@@ -102,7 +102,7 @@ open(c + "uftrace/map.bin", "wb").write(
 open(c + "uftrace/sym.bin", "wb").write(
     b'\x01' + b'# symbols: 2\n# path name: /bin/p\n0000000000000100 T main\n0000000000000200 t a\n')
 dat = (rec(1000, 0, 0, 0x55550100) + rec(1100, 0, 1, 0x55550200) + rec(1150, 2, 2, 7) +
-       rec(1200, 1, 1, 0x55550200) + rec(1300, 0, 1, 0x55550300, 1) + struct.pack('<H', 6) + b'abcdef' +
+       rec(1200, 1, 1, 0x55550200) + rec(1300, 0, 1, 0x55550300) +
        rec(1400, 1, 1, 0x55550300) + rec(1500, 3, 0, 4) + rec(1600, 1, 0, 0x55550100))
 open(c + "uftrace/records.bin", "wb").write(b'\x02' + dat)
 EOF

@@ -305,7 +305,7 @@ static void test_uftrace_records(void)
     CU_ASSERT_EQUAL(imp_uftrace_parse_dat(u, b, 1, bad, 16, "1.dat"), PT_EXIT_DATA);
     CU_ASSERT_EQUAL(imp_uftrace_parse_dat(u, b, 1, dat, 20, "1.dat"), PT_EXIT_DATA);
     rec(bad, 1, 0, 0, 0x55550100);
-    bad[8] |= 4; /* "more" with no argument bytes after it */
+    bad[8] |= 4; /* "more": argument data, not supported */
     CU_ASSERT_EQUAL(imp_uftrace_parse_dat(u, b, 1, bad, 16, "1.dat"), PT_EXIT_DATA);
     CU_ASSERT_EQUAL(imp_uftrace_parse_map(u, "garbage\n", 8, "sid-2.map"), PT_EXIT_DATA);
     CU_ASSERT_EQUAL(imp_uftrace_parse_sym(u, "zz\n", 3, "x.sym"), PT_EXIT_DATA);

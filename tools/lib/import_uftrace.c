@@ -13,13 +13,13 @@
  *               "ADDR TYPE NAME" lines, ADDR relative to the module's load base
  *   TID.dat     the task's records, 16 bytes each, little-endian: u64 time (ns,
  *               CLOCK_MONOTONIC), u64 with type (bits 0-1: 0 entry, 1 exit, 2 event,
- *               3 lost), more (bit 2: argument data follows: u16 length + data, padded
- *               to 8 bytes), magic (bits 3-5, always 5), depth (bits 6-15), address
- *               (bits 16-63)
+ *               3 lost), more (bit 2: argument or return-value data follows, laid out
+ *               by the recording's argument specs), magic (bits 3-5, always 5), depth
+ *               (bits 6-15), address (bits 16-63)
  *
  * Entries and exits go to the run builder with the exiting function checked (frames above
  * a matching one closed, as the collector does); events are skipped; "lost" records count
- * into run.events_lost. All tasks of the recording become threads of one run. An address
+ * into run.events_lost. Records with argument data (-A/-R/-a recordings) are refused. All tasks of the recording become threads of one run. An address
  * without a symbol becomes "0x..." (its module, if any, is kept).
  */
 #include "import.h"
@@ -311,19 +311,12 @@ int imp_uftrace_parse_dat(imp_uftrace *u, imp_builder *b, int64_t tid, const uin
         }
         pos += UFT_REC;
         if (more) {
-            if (size - pos < 2) {
-                pt_error("%s: offset %zu: record %llu: truncated argument data", path, pos,
-                         (unsigned long long)rec);
-                return PT_EXIT_DATA;
-            }
-            size_t alen = (size_t)data[pos] | (size_t)data[pos + 1] << 8;
-            size_t skip = (alen + 2 + 7) & ~(size_t)7;
-            if (size - pos < skip) {
-                pt_error("%s: offset %zu: record %llu: argument data past the end", path, pos,
-                         (unsigned long long)rec);
-                return PT_EXIT_DATA;
-            }
-            pos += skip;
+            /* argument/return-value data follows; its size comes from the recording's
+             * argument specs, which this reader does not interpret */
+            pt_error("%s: offset %zu: record %llu carries argument or return-value data "
+                     "(recorded with -A/-R/-a): not supported; record without those options",
+                     path, pos - UFT_REC, (unsigned long long)rec);
+            return PT_EXIT_DATA;
         }
         if (type == 0)
             imp_enter(b, th, resolve(u, b, addr), (int64_t)time);
