@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 2
 MAKE=${MAKE:-make}
 FUZZ_B=${FUZZ_B:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-config db spec regex}
+FUZZ_TARGETS=${FUZZ_TARGETS:-config db spec regex chrome cprofile uftrace}
 
 # clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev).
 scripts/deps.sh clang || exit 2

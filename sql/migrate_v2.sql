@@ -2,8 +2,10 @@
 -- Run by the collector (inside its schema transaction, before sql/schema.sql) when it
 -- opens a version-1 database for writing. Only ALTER TABLE statements and the DROP of
 -- views whose definition changed belong here: new tables and views come from schema.sql's
--- CREATE ... IF NOT EXISTS, which then recreates the dropped views. Version 2 adds
--- function_self_hist (a table, nothing to alter), the run columns below, and changes the
+-- CREATE ... IF NOT EXISTS, which then recreates the dropped views. Version 2 adds the
+-- tables function_self_hist and function_caller (from schema.sql), the run columns below
+-- (run.source: every version-1 run was recorded by the collector), and changes the
 -- hotspot view (max_speedup is NULL when unbounded instead of ~1e9).
 DROP VIEW IF EXISTS hotspot;
 ALTER TABLE run ADD COLUMN frames_unwound INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run ADD COLUMN source TEXT NOT NULL DEFAULT 'pscope';

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS run (
   unmatched_exits INTEGER NOT NULL DEFAULT 0,   -- exit events with no matching open frame (longjmp, fork child, stop/start)
   frames_unwound  INTEGER NOT NULL DEFAULT 0,   -- open frames abandoned by a non-local exit (longjmp, siglongjmp, exit of an outer frame), closed when detected
   max_depth_seen  INTEGER NOT NULL DEFAULT 0,   -- deepest call stack observed
-  complete        INTEGER NOT NULL DEFAULT 0    -- 1 when the run ended normally (exit or pscope_stop); 0 otherwise
+  complete        INTEGER NOT NULL DEFAULT 0,   -- 1 when the run ended normally (exit or pscope_stop); 0 otherwise
+  source          TEXT NOT NULL DEFAULT 'pscope' -- who recorded it: 'pscope' (the collector) or the format pscope-import read: 'uftrace', 'chrome', 'cprofile' (v2)
 );
 
 CREATE TABLE IF NOT EXISTS thread (
@@ -143,6 +144,20 @@ CREATE TABLE IF NOT EXISTS thread_stat (
   total_dur   INTEGER NOT NULL,   -- inclusive time on this thread, ns, recursion counted once
   self_dur    INTEGER NOT NULL,   -- exclusive time on this thread, ns
   PRIMARY KEY (thread_id, function_id)
+) WITHOUT ROWID;
+
+-- Caller edges of aggregate-only imports (schema version 2): pscope-import of a
+-- cProfile/pstats file, which records per caller and callee, not per call path, so such
+-- a run has no callpath rows. The figures are the callee's when called from the caller
+-- (pstats' "callers" entries). Empty for collector runs: derive edges from callpath.
+CREATE TABLE IF NOT EXISTS function_caller (
+  function_id     INTEGER NOT NULL REFERENCES function(id), -- the callee
+  caller_id       INTEGER NOT NULL REFERENCES function(id), -- the calling function
+  calls           INTEGER NOT NULL,   -- calls of the callee from this caller
+  primitive_calls INTEGER NOT NULL,   -- of those, calls not made while the callee was already on the stack
+  total_dur       INTEGER NOT NULL,   -- inclusive time of those calls, ns
+  self_dur        INTEGER NOT NULL,   -- exclusive time of those calls, ns
+  PRIMARY KEY (function_id, caller_id)
 ) WITHOUT ROWID;
 
 -- Raw call rows, up to the run's budget (config max_calls; see docs/collector.md for

@@ -890,8 +890,12 @@ static int mode_tree(struct ctx *c)
     sqlite3_finalize(st);
     if (n == 0) {
         free(nodes);
-        pt_die(PT_EXIT_DATA, "%s: run %lld has no call paths (no function calls recorded)",
-               c->db_path, (long long)c->run.id);
+        pt_die(PT_EXIT_DATA, "%s: run %lld has no call paths (%s)", c->db_path,
+               (long long)c->run.id,
+               c->run.source && strcmp(c->run.source, "cprofile") == 0
+                   ? "imported from cProfile, which records callers, not call paths: see "
+                     "--callers/--callees"
+                   : "no function calls recorded");
     }
     qsort(nodes, n, sizeof *nodes, cmp_id);
     g_nodes = nodes;
@@ -1041,7 +1045,10 @@ static int mode_edges(struct ctx *c, int callers)
         pt_die(PT_EXIT_DATA, "%s: run %lld has no function named '%s' (names are exact; see "
                "the function table)", c->db_path, (long long)c->run.id, o->function);
 
-    st = prepare(c, callers ? "stats_callers" : "stats_callees");
+    /* a cProfile import has caller edges (function_caller) instead of call paths */
+    int edges = c->run.source && strcmp(c->run.source, "cprofile") == 0;
+    st = prepare(c, callers ? (edges ? "stats_callers_edges" : "stats_callers")
+                            : (edges ? "stats_callees_edges" : "stats_callees"));
     pt_sql_bind_text(st, ":name", o->function);
     pt_table *t = pt_table_new(callers ? "callers" : "callees");
     int c_calls = pt_table_add_col(t, "calls", "calls", PT_COL_INT, PT_COL_BOTH);

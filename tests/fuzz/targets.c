@@ -256,6 +256,9 @@ const struct pscope_fuzz_target pscope_fuzz_targets[] = {
     {"db", pscope_fuzz_db},
     {"spec", pscope_fuzz_spec},
     {"regex", pscope_fuzz_regex},
+    {"chrome", pscope_fuzz_chrome},     /* targets_import.c */
+    {"cprofile", pscope_fuzz_cprofile},
+    {"uftrace", pscope_fuzz_uftrace},
     {NULL, NULL},
 };
 

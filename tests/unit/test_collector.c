@@ -245,7 +245,7 @@ static void test_two_runs_append(void)
     sqlite3_close(db);
 }
 
-/* A version-1 database (no function_self_hist) is upgraded in place by the next run:
+/* A version-1 database (no function_self_hist, function_caller, run.source) is upgraded in place by the next run:
  * its old run stays, the new run gets self-time histograms, user_version becomes 2. */
 static void test_schema_upgrade(void)
 {
@@ -254,8 +254,11 @@ static void test_schema_upgrade(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     sqlite3_close(db);
     CU_ASSERT_EQUAL_FATAL(sqlite3_open(path_in_tmp("t.db"), &db), SQLITE_OK);
-    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; ALTER TABLE run DROP COLUMN frames_unwound;"
-                                     " PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+    /* what version 1 lacks: function_self_hist, function_caller, run.source, run.frames_unwound */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; DROP TABLE function_caller;"
+                                     " ALTER TABLE run DROP COLUMN source; ALTER TABLE run DROP COLUMN frames_unwound;"
+                                     " PRAGMA user_version = 1;",
+                                 NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     db = profile("foo_loop", 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
@@ -266,6 +269,8 @@ static void test_schema_upgrade(void)
                           " WHERE f.run_id = 2 AND f.name = 'loop'"), 6);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
                           " WHERE f.run_id = 1"), 0);
+    /* run.source added by migrate_v2.sql: both runs are the collector's */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE source = 'pscope'"), 2);
     sqlite3_close(db);
 }
 

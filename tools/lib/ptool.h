@@ -181,6 +181,8 @@ typedef struct pt_run {
     int64_t calls_seen, calls_stored, rows_dropped, events_lost;
     int64_t depth_overflow, unmatched_exits, max_depth_seen;
     int complete;           /* 1 when the run ended normally */
+    char *source;           /* run.source when not 'pscope' ("uftrace", "chrome", "cprofile":
+                             * imported by pscope-import); NULL for collector runs */
 } pt_run;
 
 /* All runs of the database, ascending id, into a new array (free with pt_runs_free).
@@ -210,16 +212,17 @@ int pt_run_resolve_all(pt_db *db, const char *spec, pt_run **runs, size_t *n);
 
 /* One-line human description of a run into buf (always NUL-terminated, truncated to
  * size): `run 3 "label" · ./prog 32 · scale 32 · wall 1.23 s · 7049155 calls seen,
- * 7049155 stored · complete`. Returns buf. */
+ * 7049155 stored · complete`, plus ` · imported from uftrace` for an imported run.
+ * Returns buf. */
 char *pt_run_describe(const pt_run *r, char *buf, size_t size);
 
 /* The run as a JSON object {id, label, command, executable, host, pid, started_wall,
  * ended_wall, wall_ns, scale, clock, pscope_version, calls_seen, calls_stored,
  * rows_dropped, events_lost, depth_overflow, unmatched_exits, max_depth_seen, complete
  * (bool), sampled (bool: calls_stored < calls_seen, i.e. rows exist for the first calls
- * only; the name is kept for compatibility, they are not a random sample)}; absent values
- * are null. Caller owns
- * it (cJSON_Delete). Never NULL. */
+ * only; the name is kept for compatibility, they are not a random sample), source
+ * ("pscope" or the imported format)}; absent values are null. Caller owns it
+ * (cJSON_Delete). Never NULL. */
 cJSON *pt_run_json(const pt_run *r);
 
 /* Split a "DB:RUN" spec. If `spec` names an existing file it is all path (no run);
@@ -395,6 +398,11 @@ void pt_out_meta(pt_out *o, const char *key, cJSON *item);
 /* Render table `t` into the document (the table stays owned by the caller). Returns 0
  * or PT_EXIT_USAGE on a write error. */
 int pt_out_table(pt_out *o, const pt_table *t);
+
+/* The document's underlying stream, for tools that write a file format of their own
+ * (pscope-export) while keeping the atomic -o FILE: open with PT_FMT_CSV, write only
+ * through this stream (no tables), then pt_out_close or pt_out_abort as usual. */
+FILE *pt_out_stream(pt_out *o);
 
 /* Finish the document: JSON/JUnit are written now; a file is flushed, synced and renamed
  * over its target. Frees `o`. Returns 0, or PT_EXIT_USAGE after a message if anything

@@ -330,6 +330,30 @@ static void run_from_row(sqlite3_stmt *st, pt_run *r)
     r->complete = sqlite3_column_int(st, c++) != 0;
 }
 
+/* Fill runs[].source from run.source when the database has the column (version 2);
+ * NULL (the collector) otherwise. Returns 0, or -1 after a message. */
+static int runs_source(pt_db *db, pt_run *runs, size_t n)
+{
+    if (sqlite3_table_column_metadata(db->sql, NULL, "run", "source", NULL, NULL, NULL, NULL,
+                                      NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_stmt *st = pt_sql_prepare(db, "run_source");
+    if (!st)
+        return -1;
+    int rc;
+    size_t i = 0;
+    while ((rc = pt_sql_step(db, st)) == 1) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        const char *src = pt_sql_col_text(st, 1);
+        while (i < n && runs[i].id < id)
+            i++;
+        if (i < n && runs[i].id == id && src && strcmp(src, "pscope") != 0)
+            runs[i].source = pt_xstrdup(src);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int pt_runs_list(pt_db *db, pt_run **runs, size_t *n)
 {
     *runs = NULL;
@@ -347,6 +371,8 @@ int pt_runs_list(pt_db *db, pt_run **runs, size_t *n)
         run_from_row(st, &(*runs)[(*n)++]);
     }
     sqlite3_finalize(st);
+    if (rc == 0)
+        rc = runs_source(db, *runs, *n);
     if (rc < 0) {
         pt_runs_free(*runs, *n);
         *runs = NULL;
@@ -366,6 +392,7 @@ void pt_run_clear(pt_run *r)
     free(r->host);
     free(r->clock);
     free(r->pscope_version);
+    free(r->source);
     memset(r, 0, sizeof *r);
 }
 
@@ -385,6 +412,7 @@ static void run_copy(pt_run *dst, const pt_run *src)
     dst->host = pt_xstrdup(src->host);
     dst->clock = pt_xstrdup(src->clock);
     dst->pscope_version = pt_xstrdup(src->pscope_version);
+    dst->source = pt_xstrdup(src->source);
 }
 
 static void warn_incomplete(const pt_db *db, const pt_run *r)
@@ -617,6 +645,8 @@ char *pt_run_describe(const pt_run *r, char *buf, size_t size)
     if (r->depth_overflow)
         APPEND(" · %lld calls beyond max depth", (long long)r->depth_overflow);
     APPEND(" · %s", r->complete ? "complete" : "INCOMPLETE");
+    if (r->source)
+        APPEND(" · imported from %s", r->source);
 #undef APPEND
     return buf;
 }
@@ -659,6 +689,7 @@ cJSON *pt_run_json(const pt_run *r)
     cJSON_AddItemToObject(o, "max_depth_seen", cJSON_CreateNumber((double)r->max_depth_seen));
     cJSON_AddItemToObject(o, "complete", cJSON_CreateBool(r->complete));
     cJSON_AddItemToObject(o, "sampled", cJSON_CreateBool(r->calls_stored < r->calls_seen));
+    cJSON_AddItemToObject(o, "source", json_text(r->source ? r->source : "pscope"));
     return o;
 }
 

@@ -734,6 +734,11 @@ static void out_free(pt_out *o)
     free(o);
 }
 
+FILE *pt_out_stream(pt_out *o)
+{
+    return o->f;
+}
+
 int pt_out_close(pt_out *o)
 {
     if (!o)
