@@ -6,6 +6,8 @@
 set -u
 packages=(libsqlite3-dev libcjson-dev libyaml-dev libpcre2-dev libcunit1-dev libdw-dev
           libelf-dev gnuplot-nox sqlite3 pkg-config python3 "$@")
+packages+=(libzstd-dev)  # trace blocks: zstd-compressed columns (common/traceblk.c)
+packages+=(zlib1g-dev)  # trace blocks: CRC-32 of every block (common/traceblk.c)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

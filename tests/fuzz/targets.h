@@ -15,7 +15,7 @@
 typedef int (*pscope_fuzz_fn)(const uint8_t *data, size_t size);
 
 struct pscope_fuzz_target {
-    const char *name;   /* "config", "db", "spec", "regex": also the corpus directory name */
+    const char *name;   /* "config", "db", "spec", "regex", "traceblk": also the corpus directory name */
     pscope_fuzz_fn fn;  /* the entry point */
 };
 
@@ -35,6 +35,11 @@ int pscope_fuzz_spec(const uint8_t *data, size_t size);
 /* --filter/--exclude: the bytes are a PCRE2 pattern compiled by pt_filter_add and matched
  * against names including invalid UTF-8 with pt_filter_match. */
 int pscope_fuzz_regex(const uint8_t *data, size_t size);
+
+/* A trace block (common/traceblk.h): header, dictionary and full decode, of the bytes as
+ * given and again with their checksum corrected (to reach the content checks); whatever
+ * decodes must satisfy the call contract and encode again. */
+int pscope_fuzz_traceblk(const uint8_t *data, size_t size);
 
 /* Every target, terminated by {NULL, NULL}. */
 extern const struct pscope_fuzz_target pscope_fuzz_targets[];
