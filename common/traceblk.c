@@ -561,3 +561,64 @@ PSCOPE_TB_NOINSTR int pscope_tb_decode(const uint8_t *data, size_t len, pscope_t
         }
     return 0;
 }
+
+PSCOPE_TB_NOINSTR int pscope_tb_remap(const uint8_t *data, size_t len, int64_t run_id,
+                                      int64_t thread_id, pscope_tb_map_fn map, void *arg,
+                                      pscope_tb_buf *out, char *err, size_t errlen)
+{
+    pscope_tb_block b = {0};
+    int rc = -1;
+    if (pscope_tb_info_parse(data, len, &b.info, err, errlen) || pscope_tb_paths(&b, err, errlen))
+        goto done;
+    if (run_id < 0 || thread_id < 0) {
+        tb_err(err, errlen, "trace block: negative run or thread id");
+        goto done;
+    }
+    for (uint32_t i = 0; i < b.info.npaths; i++)
+        if (map(arg, &b.paths[i].callpath_id, &b.paths[i].function_id) ||
+            b.paths[i].callpath_id < 0 || b.paths[i].function_id < 0) {
+            tb_err(err, errlen, "trace block: no id for call path entry %u", i);
+            goto done;
+        }
+    size_t need = PSCOPE_TB_HEADER + 70 + (size_t)b.info.npaths * 25 + b.info.cols_len;
+    if (reserve(&out->data, &out->cap, need)) {
+        tb_err(err, errlen, "trace block: out of memory");
+        goto done;
+    }
+    uint8_t *o = out->data, *p = o + PSCOPE_TB_HEADER;
+    memcpy(o, data, 20);
+    p = put_varint(p, (uint64_t)run_id);
+    p = put_varint(p, (uint64_t)thread_id);
+    p = put_varint(p, b.info.ts_min);
+    p = put_varint(p, b.info.ts_max - b.info.ts_min);
+    p = put_varint(p, b.info.npaths);
+    uint8_t *dict = p + 10, *dp = dict;
+    int64_t prev_cp = 0, prev_fn = 0;
+    for (uint32_t i = 0; i < b.info.npaths; i++) {
+        dp = put_varint(dp, zigzag(b.paths[i].callpath_id - prev_cp));
+        dp = put_varint(dp, zigzag(b.paths[i].function_id - prev_fn));
+        dp = put_varint(dp, b.paths[i].depth);
+        prev_cp = b.paths[i].callpath_id;
+        prev_fn = b.paths[i].function_id;
+    }
+    size_t dict_len = (size_t)(dp - dict);
+    uint8_t tmp[10];
+    size_t ll = (size_t)(put_varint(tmp, dict_len) - tmp);
+    memcpy(p, tmp, ll);
+    memmove(p + ll, dict, dict_len);
+    p += ll + dict_len;
+    memcpy(p, b.info.cols, b.info.cols_len);
+    p += b.info.cols_len;
+    size_t body_len = (size_t)(p - o) - PSCOPE_TB_HEADER;
+    if (body_len > UINT32_MAX) {
+        tb_err(err, errlen, "trace block: too large");
+        goto done;
+    }
+    put_u32(o + 12, (uint32_t)body_len);
+    put_u32(o + 20, block_crc(o, body_len));
+    out->len = PSCOPE_TB_HEADER + body_len;
+    rc = 0;
+done:
+    pscope_tb_block_free(&b);
+    return rc;
+}

@@ -123,6 +123,16 @@ PSCOPE_TB_NOINSTR int pscope_tb_has_function(const pscope_tb_block *b, int64_t f
 PSCOPE_TB_NOINSTR int pscope_tb_decode(const uint8_t *data, size_t len, pscope_tb_block *b,
                                        char *err, size_t errlen);
 
+/* Rewrite a block with new ids: the run and thread become run_id and thread_id, and each
+ * dictionary entry's callpath_id and function_id are passed to map, which replaces them
+ * (returns 0, or -1 to fail). Calls, order and columns are kept byte for byte; the
+ * checksum is recomputed. For writers that encode before the final ids are known.
+ * Returns 0 with the new block in out; -1 with err set on a bad block or a map failure. */
+typedef int (*pscope_tb_map_fn)(void *arg, int64_t *callpath_id, int64_t *function_id);
+PSCOPE_TB_NOINSTR int pscope_tb_remap(const uint8_t *data, size_t len, int64_t run_id,
+                                      int64_t thread_id, pscope_tb_map_fn map, void *arg,
+                                      pscope_tb_buf *out, char *err, size_t errlen);
+
 /* Release what b owns and zero it. */
 PSCOPE_TB_NOINSTR void pscope_tb_block_free(pscope_tb_block *b);
 

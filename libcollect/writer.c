@@ -34,6 +34,7 @@
 #include "stage_internal.h"
 #include "store.h"
 #include "symbols.h"
+#include "trace.h"
 
 /* ---- data --------------------------------------------------------------------------- */
 
@@ -105,6 +106,7 @@ struct psc_wthread {
     uint32_t *pending_samples;  /* indices into W.samples waiting for this thread's events */
     uint32_t npending, pending_cap;
     uint64_t next_sample_ts;    /* smallest ts among them, UINT64_MAX if none */
+    psc_trace *trace;           /* full trace: open and waiting blocks (trace.c) */
     struct psc_wthread *next;
 };
 
@@ -410,6 +412,9 @@ PSC_NOINSTR static void pop_frame(struct psc_wthread *t, uint64_t ts)
     t->calls++;
     t->dirty = 1;
     W.calls_seen++;
+    /* full trace (config trace: full): every completed call, in blocks (trace.c) */
+    psc_trace_add(&t->trace, f->seq, f->owner >= 0 ? t->frames[f->owner].seq : 0, f->cp, fi,
+                  W.cps[f->cp].depth, f->start, dur, self);
 
     const psc_config *cfg = &psc_state.cfg;
     if ((cfg->max_calls == 0 || W.rows_kept < (uint64_t)cfg->max_calls) &&
@@ -1005,6 +1010,30 @@ PSC_NOINSTR static int write_run(psc_store *s, int64_t run_id, uint64_t now_ns)
     return step_reset(st);
 }
 
+/* ---- full trace ----------------------------------------------------------------------- */
+
+/* Local call-path and function indices of a trace block -> database ids. */
+PSC_NOINSTR static int trace_map_ids(void *arg, int64_t *cp, int64_t *fn)
+{
+    (void)arg;
+    if (*cp <= 0 || (uint64_t)*cp >= W.ncps || *fn < 0 || (uint64_t)*fn >= W.nfuncs)
+        return -1;
+    *cp = W.cps[*cp].db_id;
+    *fn = W.funcs[*fn].db_id;
+    return *cp > 0 && *fn > 0 ? 0 : -1;
+}
+
+/* Insert every thread's encoded trace blocks (the open ones too when final or when the
+ * thread has ended), after the thread, function and call-path rows exist. */
+PSC_NOINSTR static int write_trace(psc_store *s, int64_t run_id, int final, int run_row)
+{
+    for (struct psc_wthread *t = W.threads; t; t = t->next)
+        if (psc_trace_write(s->db, t->trace, run_id, t->db_id, final || t->closed,
+                            trace_map_ids, NULL))
+            return -1;
+    return run_row ? psc_trace_write_run(s->db, run_id) : 0;
+}
+
 enum flush_kind {
     FLUSH_ROWS,  /* a slice of pending raw rows (plus any new thread/function/path rows) */
     FLUSH_FULL,  /* every changed aggregate, the run row, and a slice of rows */
@@ -1031,7 +1060,8 @@ PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size
     if (psc_store_exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
         goto fail;
     if (write_threads(s, run_id) || write_new_functions(s, run_id) ||
-        write_rows(s, run_id, final ? SIZE_MAX : row_slice))
+        write_rows(s, run_id, final ? SIZE_MAX : row_slice) ||
+        write_trace(s, run_id, final, kind != FLUSH_ROWS))
         goto fail_rollback;
     if (kind != FLUSH_ROWS &&
         (write_stats(s, run_id) || psc_stage_flush(s, run_id) || write_samples(s, run_id) ||
@@ -1118,10 +1148,12 @@ PSC_NOINSTR static void writer_reset(void)
         free(t->touched);
         free(t->touched_flag);
         free(t->pending_samples);
+        psc_trace_free(t->trace);
         free(t);
         t = next;
     }
     psc_symbols_free(W.syms);
+    psc_trace_stop();
     memset(&W, 0, sizeof W);
 }
 
@@ -1135,6 +1167,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     W.ncps = 1; /* index 0: the virtual root */
     W.cps = grow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
     W.cps_inserted = 1;
+    psc_trace_start(psc_state.cfg.trace_full, psc_state.cfg.trace_max_bytes);
     pthread_mutex_lock(&psc_io_lock);
     W.syms = psc_symbols_new();
     pthread_mutex_unlock(&psc_io_lock);

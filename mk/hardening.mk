@@ -45,7 +45,7 @@ check-valgrind: | $(DEPS_STAMP)
 $(FUZZ_B)/fuzz/fuzz_%: tests/fuzz/libfuzzer_main.c $(FUZZ_COMMON) $(FUZZ_B)/lib/libpscope_tools.a
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -I libcollect -I common -I tools/lib -I tests/fuzz \
+	  -fno-sanitize-recover=all -I libcollect -I common -I tools/lib -I tests/fuzz -I $(FUZZ_B)/gen \
 	  $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson) \
 	  -DPSCOPE_FUZZ_TARGET=pscope_fuzz_$* -o $@ tests/fuzz/libfuzzer_main.c tests/fuzz/targets.c \
 	  $(FUZZ_B)/lib/libpscope_tools.a -lsqlite3 -lcjson -lyaml -lpcre2-8 -lm $(LIBS_TRACE)
