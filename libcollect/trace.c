@@ -33,6 +33,7 @@ static struct {
     sqlite3_stmt *ins;
     pscope_tb_buf enc, remap;
     int warned;
+    int dirty;                /* the run row's trace columns changed since last written */
 } T;
 
 PSC_NOINSTR void psc_trace_start(int full, uint64_t max_bytes)
@@ -40,6 +41,7 @@ PSC_NOINSTR void psc_trace_start(int full, uint64_t max_bytes)
     memset(&T, 0, sizeof T); /* after fork, the parent's statement is not ours to finalize */
     T.full = full;
     T.max_bytes = max_bytes;
+    T.dirty = 1;
 }
 
 PSC_NOINSTR int psc_trace_on(void)
@@ -155,6 +157,7 @@ PSC_NOINSTR int psc_trace_write(sqlite3 *db, psc_trace *t, int64_t run_id, int64
         }
         if (T.max_bytes && T.bytes + T.remap.len > T.max_bytes) {
             T.truncated = 1; /* this block and every later call: aggregates only */
+            T.dirty = 1;
             break;
         }
         sqlite3_bind_int64(T.ins, 1, run_id);
@@ -170,13 +173,16 @@ PSC_NOINSTR int psc_trace_write(sqlite3 *db, psc_trace *t, int64_t run_id, int64
             return -1; /* the transaction is rolled back; the blocks stay waiting */
         T.bytes += T.remap.len;
         T.calls += p->calls;
+        T.dirty = 1;
     }
     drop_waiting(t);
     return 0;
 }
 
-PSC_NOINSTR int psc_trace_write_run(sqlite3 *db, int64_t run_id)
+PSC_NOINSTR int psc_trace_write_run(sqlite3 *db, int64_t run_id, int force)
 {
+    if (!force && !T.dirty)
+        return 0;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "UPDATE run SET trace = ?1, trace_max_bytes = ?2, trace_bytes = ?3,"
@@ -191,7 +197,10 @@ PSC_NOINSTR int psc_trace_write_run(sqlite3 *db, int64_t run_id)
     sqlite3_bind_int64(st, 6, run_id);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (rc != SQLITE_DONE)
+        return -1;
+    T.dirty = 0; /* (if the transaction rolls back, the profile stops anyway) */
+    return 0;
 }
 
 PSC_NOINSTR void psc_trace_free(psc_trace *t)

@@ -51,8 +51,11 @@ __attribute__((no_instrument_function)) int psc_trace_write(sqlite3 *db, psc_tra
                                                              int final, pscope_tb_map_fn map,
                                                              void *arg);
 
-/* Update the run row's trace columns. Returns 0 or -1 on an SQLite error. */
-__attribute__((no_instrument_function)) int psc_trace_write_run(sqlite3 *db, int64_t run_id);
+/* Update the run row's trace columns when they changed since the last call (always when
+ * force), in the same transaction as the blocks, so run.trace_calls always equals the
+ * calls of the committed blocks. Returns 0 or -1 on an SQLite error. */
+__attribute__((no_instrument_function)) int psc_trace_write_run(sqlite3 *db, int64_t run_id,
+                                                                 int force);
 
 /* Free a thread's trace state (NULL is fine). */
 __attribute__((no_instrument_function)) void psc_trace_free(psc_trace *t);

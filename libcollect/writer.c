@@ -1024,14 +1024,16 @@ PSC_NOINSTR static int trace_map_ids(void *arg, int64_t *cp, int64_t *fn)
 }
 
 /* Insert every thread's encoded trace blocks (the open ones too when final or when the
- * thread has ended), after the thread, function and call-path rows exist. */
-PSC_NOINSTR static int write_trace(psc_store *s, int64_t run_id, int final, int run_row)
+ * thread has ended), after the thread, function and call-path rows exist, and the run's
+ * trace columns. Only in the flushes that also write run.calls_seen, so the committed
+ * run row always has trace_calls = the committed blocks' calls <= calls_seen. */
+PSC_NOINSTR static int write_trace(psc_store *s, int64_t run_id, int final)
 {
     for (struct psc_wthread *t = W.threads; t; t = t->next)
         if (psc_trace_write(s->db, t->trace, run_id, t->db_id, final || t->closed,
                             trace_map_ids, NULL))
             return -1;
-    return run_row ? psc_trace_write_run(s->db, run_id) : 0;
+    return psc_trace_write_run(s->db, run_id, 1);
 }
 
 enum flush_kind {
@@ -1061,7 +1063,7 @@ PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size
         goto fail;
     if (write_threads(s, run_id) || write_new_functions(s, run_id) ||
         write_rows(s, run_id, final ? SIZE_MAX : row_slice) ||
-        write_trace(s, run_id, final, kind != FLUSH_ROWS))
+        (kind != FLUSH_ROWS && write_trace(s, run_id, final)))
         goto fail_rollback;
     if (kind != FLUSH_ROWS &&
         (write_stats(s, run_id) || psc_stage_flush(s, run_id) || write_samples(s, run_id) ||
