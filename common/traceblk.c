@@ -401,6 +401,43 @@ PSCOPE_TB_NOINSTR int pscope_tb_info_parse(const uint8_t *data, size_t len, psco
     return 0;
 }
 
+PSCOPE_TB_NOINSTR static int cmp_id(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* A call path occurs once in a dictionary (else one path would have two functions). */
+PSCOPE_TB_NOINSTR static int check_unique_paths(const pscope_tb_path *paths, uint32_t n,
+                                                char *err, size_t errlen)
+{
+    if (n < 2)
+        return 0;
+    int64_t *ids = malloc((size_t)n * sizeof *ids);
+    if (!ids) {
+        tb_err(err, errlen, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = paths[i].callpath_id;
+    qsort(ids, n, sizeof *ids, cmp_id);
+    int dup = 0;
+    for (uint32_t i = 1; i < n && !dup; i++)
+        dup = ids[i] == ids[i - 1];
+    int64_t which = dup ? ids[0] : 0;
+    for (uint32_t i = 1; dup && i < n; i++)
+        if (ids[i] == ids[i - 1]) {
+            which = ids[i];
+            break;
+        }
+    free(ids);
+    if (dup) {
+        tb_err(err, errlen, "call path %lld twice in the dictionary", (long long)which);
+        return -1;
+    }
+    return 0;
+}
+
 PSCOPE_TB_NOINSTR int pscope_tb_paths(pscope_tb_block *b, char *err, size_t errlen)
 {
     const pscope_tb_info *in = &b->info;
@@ -437,7 +474,7 @@ PSCOPE_TB_NOINSTR int pscope_tb_paths(pscope_tb_block *b, char *err, size_t errl
         tb_err(err, errlen, "call-path dictionary has %zu trailing bytes", (size_t)(end - p));
         return -1;
     }
-    return 0;
+    return check_unique_paths(b->paths, in->npaths, err, errlen);
 }
 
 PSCOPE_TB_NOINSTR int pscope_tb_has_function(const pscope_tb_block *b, int64_t function_id)
