@@ -129,6 +129,36 @@ PSCOPE_TB_NOINSTR static uint32_t block_crc(const uint8_t *block, size_t body_le
 
 /* ---- encoder ------------------------------------------------------------------------- */
 
+/* Write the body's leading varints and the call-path dictionary (with its byte length)
+ * at p, which has room for 70 + 25 * npaths bytes. Returns the end of what was written. */
+PSCOPE_TB_NOINSTR static uint8_t *put_head(uint8_t *p, int64_t run_id, int64_t thread_id,
+                                           uint64_t ts_min, uint64_t ts_max,
+                                           const pscope_tb_path *paths, uint32_t npaths)
+{
+    p = put_varint(p, (uint64_t)run_id);
+    p = put_varint(p, (uint64_t)thread_id);
+    p = put_varint(p, ts_min);
+    p = put_varint(p, ts_max - ts_min);
+    p = put_varint(p, npaths);
+    /* the dictionary's byte length precedes it: encode it after a gap of the largest
+     * varint, then move it behind its actual length */
+    uint8_t *dict = p + 10, *dp = dict;
+    int64_t prev_cp = 0, prev_fn = 0;
+    for (uint32_t i = 0; i < npaths; i++) {
+        dp = put_varint(dp, zigzag(paths[i].callpath_id - prev_cp));
+        dp = put_varint(dp, zigzag(paths[i].function_id - prev_fn));
+        dp = put_varint(dp, paths[i].depth);
+        prev_cp = paths[i].callpath_id;
+        prev_fn = paths[i].function_id;
+    }
+    size_t dict_len = (size_t)(dp - dict);
+    uint8_t len[10];
+    size_t ll = (size_t)(put_varint(len, dict_len) - len);
+    memcpy(p, len, ll);
+    memmove(p + ll, dict, dict_len);
+    return p + ll + dict_len;
+}
+
 PSCOPE_TB_NOINSTR void pscope_tb_buf_free(pscope_tb_buf *buf)
 {
     free(buf->data);
@@ -256,28 +286,8 @@ PSCOPE_TB_NOINSTR int pscope_tb_encode(const pscope_tcall *calls, uint32_t n, in
         return -1;
     }
     uint8_t *b = out->data;
-    uint8_t *p = b + PSCOPE_TB_HEADER;
-    p = put_varint(p, (uint64_t)run_id);
-    p = put_varint(p, (uint64_t)thread_id);
-    p = put_varint(p, ts_min);
-    p = put_varint(p, ts_max - ts_min);
-    p = put_varint(p, npaths);
-    /* the dictionary's byte length precedes it: encode into place after a max-size gap */
-    uint8_t dict_tmp_len[10];
-    uint8_t *dict = p + 10, *dp = dict;
-    int64_t prev_cp = 0, prev_fn = 0;
-    for (uint32_t i = 0; i < npaths; i++) {
-        dp = put_varint(dp, zigzag(out->paths[i].callpath_id - prev_cp));
-        dp = put_varint(dp, zigzag(out->paths[i].function_id - prev_fn));
-        dp = put_varint(dp, out->paths[i].depth);
-        prev_cp = out->paths[i].callpath_id;
-        prev_fn = out->paths[i].function_id;
-    }
-    size_t dict_len = (size_t)(dp - dict);
-    size_t ll = (size_t)(put_varint(dict_tmp_len, dict_len) - dict_tmp_len);
-    memcpy(p, dict_tmp_len, ll);
-    memmove(p + ll, dict, dict_len);
-    p += ll + dict_len;
+    uint8_t *p = put_head(b + PSCOPE_TB_HEADER, run_id, thread_id, ts_min, ts_max, out->paths,
+                          npaths);
 
     uint32_t flags = 0;
     size_t cols_len = raw_cols_len;
@@ -622,28 +632,10 @@ PSCOPE_TB_NOINSTR int pscope_tb_remap(const uint8_t *data, size_t len, int64_t r
         tb_err(err, errlen, "trace block: out of memory");
         goto done;
     }
-    uint8_t *o = out->data, *p = o + PSCOPE_TB_HEADER;
+    uint8_t *o = out->data;
     memcpy(o, data, 20);
-    p = put_varint(p, (uint64_t)run_id);
-    p = put_varint(p, (uint64_t)thread_id);
-    p = put_varint(p, b.info.ts_min);
-    p = put_varint(p, b.info.ts_max - b.info.ts_min);
-    p = put_varint(p, b.info.npaths);
-    uint8_t *dict = p + 10, *dp = dict;
-    int64_t prev_cp = 0, prev_fn = 0;
-    for (uint32_t i = 0; i < b.info.npaths; i++) {
-        dp = put_varint(dp, zigzag(b.paths[i].callpath_id - prev_cp));
-        dp = put_varint(dp, zigzag(b.paths[i].function_id - prev_fn));
-        dp = put_varint(dp, b.paths[i].depth);
-        prev_cp = b.paths[i].callpath_id;
-        prev_fn = b.paths[i].function_id;
-    }
-    size_t dict_len = (size_t)(dp - dict);
-    uint8_t tmp[10];
-    size_t ll = (size_t)(put_varint(tmp, dict_len) - tmp);
-    memcpy(p, tmp, ll);
-    memmove(p + ll, dict, dict_len);
-    p += ll + dict_len;
+    uint8_t *p = put_head(o + PSCOPE_TB_HEADER, run_id, thread_id, b.info.ts_min, b.info.ts_max,
+                          b.paths, b.info.npaths);
     memcpy(p, b.info.cols, b.info.cols_len);
     p += b.info.cols_len;
     size_t body_len = (size_t)(p - o) - PSCOPE_TB_HEADER;
@@ -658,4 +650,28 @@ PSCOPE_TB_NOINSTR int pscope_tb_remap(const uint8_t *data, size_t len, int64_t r
 done:
     pscope_tb_block_free(&b);
     return rc;
+}
+
+PSCOPE_TB_NOINSTR int pscope_tb_decode_if(const uint8_t *data, size_t len, int64_t run_id,
+                                          int64_t thread_id, uint64_t ts_lo, uint64_t ts_hi,
+                                          int has_function, int64_t function_id,
+                                          pscope_tb_block *b, char *err, size_t errlen)
+{
+    if (pscope_tb_info_parse(data, len, &b->info, err, errlen))
+        return -1;
+    if (b->info.run_id != run_id || b->info.thread_id != thread_id) {
+        tb_err(err, errlen, "run/thread %lld/%lld inside the block, %lld/%lld in its row",
+               (long long)b->info.run_id, (long long)b->info.thread_id, (long long)run_id,
+               (long long)thread_id);
+        return -1;
+    }
+    if (b->info.ts_max < ts_lo || b->info.ts_min > ts_hi)
+        return 0;
+    if (has_function) {
+        if (pscope_tb_paths(b, err, errlen))
+            return -1;
+        if (!pscope_tb_has_function(b, function_id))
+            return 0;
+    }
+    return pscope_tb_decode(data, len, b, err, errlen) ? -1 : 1;
 }

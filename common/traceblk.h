@@ -123,6 +123,16 @@ PSCOPE_TB_NOINSTR int pscope_tb_has_function(const pscope_tb_block *b, int64_t f
 PSCOPE_TB_NOINSTR int pscope_tb_decode(const uint8_t *data, size_t len, pscope_tb_block *b,
                                        char *err, size_t errlen);
 
+/* Decode a block only if some call in it may pass a filter — entry ts in [ts_lo, ts_hi],
+ * and when has_function, function_id — judged from the header and dictionary alone.
+ * run_id and thread_id are what the block's row says; a block saying otherwise is an
+ * error. Returns 1 when decoded into b, 0 when skipped (no call can pass; b->calls is
+ * then not valid), -1 with err set when the block is damaged or misplaced. */
+PSCOPE_TB_NOINSTR int pscope_tb_decode_if(const uint8_t *data, size_t len, int64_t run_id,
+                                          int64_t thread_id, uint64_t ts_lo, uint64_t ts_hi,
+                                          int has_function, int64_t function_id,
+                                          pscope_tb_block *b, char *err, size_t errlen);
+
 /* Rewrite a block with new ids: the run and thread become run_id and thread_id, and each
  * dictionary entry's callpath_id and function_id are passed to map, which replaces them
  * (returns 0, or -1 to fail). Calls, order and columns are kept byte for byte; the

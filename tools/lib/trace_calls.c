@@ -90,23 +90,11 @@ int pt_trace_each(pt_db *db, int64_t run_id, const pt_trace_filter *f, pt_trace_
         int64_t id = sqlite3_column_int64(st, 0), thread = sqlite3_column_int64(st, 1);
         const uint8_t *data = sqlite3_column_blob(st, 2);
         size_t len = (size_t)sqlite3_column_bytes(st, 2);
-        int bad = pscope_tb_info_parse(data, len, &b.info, err, sizeof err);
-        if (!bad && (b.info.run_id != run_id || b.info.thread_id != thread)) {
-            snprintf(err, sizeof err, "block of run %lld thread %lld in a row of run %lld thread %lld",
-                     (long long)b.info.run_id, (long long)b.info.thread_id, (long long)run_id,
-                     (long long)thread);
-            bad = 1;
-        }
-        if (!bad && (b.info.ts_max < f->ts_lo || b.info.ts_min > f->ts_hi))
+        int got = pscope_tb_decode_if(data, len, run_id, thread, f->ts_lo, f->ts_hi,
+                                      f->function_id != 0, f->function_id, &b, err, sizeof err);
+        if (got == 0)
             continue;
-        if (!bad && f->function_id) {
-            bad = pscope_tb_paths(&b, err, sizeof err);
-            if (!bad && !pscope_tb_has_function(&b, f->function_id))
-                continue;
-        }
-        if (!bad)
-            bad = pscope_tb_decode(data, len, &b, err, sizeof err);
-        if (bad) {
+        if (got < 0) {
             pt_error("%s: call_block %lld: %s", db->path, (long long)id, err);
             result = PT_EXIT_DATA;
             break;

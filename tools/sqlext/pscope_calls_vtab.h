@@ -222,23 +222,11 @@ static int pscope__calls_next_block(pscope__calls_cursor *c)
         const uint8_t *data = sqlite3_column_blob(c->blocks, 3);
         size_t len = (size_t)sqlite3_column_bytes(c->blocks, 3);
         char err[256];
-        int bad = pscope_tb_info_parse(data, len, &c->blk.info, err, sizeof err);
-        if (!bad && (c->blk.info.run_id != c->block_run || c->blk.info.thread_id != c->block_thread)) {
-            snprintf(err, sizeof err, "run/thread %lld/%lld inside the block, %lld/%lld in its row",
-                     (long long)c->blk.info.run_id, (long long)c->blk.info.thread_id,
-                     (long long)c->block_run, (long long)c->block_thread);
-            bad = 1;
-        }
-        if (!bad && (c->blk.info.ts_max < c->ts_lo || c->blk.info.ts_min > c->ts_hi))
-            continue; /* the row's ts range was stale or absent: trust the block's */
-        if (!bad && c->have_func) {
-            bad = pscope_tb_paths(&c->blk, err, sizeof err);
-            if (!bad && !pscope_tb_has_function(&c->blk, c->func))
-                continue;
-        }
-        if (!bad)
-            bad = pscope_tb_decode(data, len, &c->blk, err, sizeof err);
-        if (bad) {
+        int got = pscope_tb_decode_if(data, len, c->block_run, c->block_thread, c->ts_lo, c->ts_hi,
+                                      c->have_func, c->func, &c->blk, err, sizeof err);
+        if (got == 0)
+            continue;
+        if (got < 0) {
             sqlite3_free(v->zErrMsg);
             v->zErrMsg = sqlite3_mprintf("pscope_calls: call_block %lld: %s", (long long)id, err);
             return SQLITE_ERROR;
