@@ -328,6 +328,53 @@ static void test_info_and_functions(void)
     pscope_tb_buf_free(&buf);
 }
 
+static int add_1000(void *arg, int64_t *cp, int64_t *fn)
+{
+    (void)arg;
+    if (*cp == 99)
+        return -1;
+    *cp += 1000;
+    *fn += 1000;
+    return 0;
+}
+
+/* Remap: new run, thread and dictionary ids; calls and columns unchanged. */
+static void test_remap(void)
+{
+    pscope_tb_buf buf = {0}, out = {0};
+    pscope_tb_block b = {0};
+    char err[256];
+    uint32_t n = 3000;
+    pscope_tcall *c = calloc(n, sizeof *c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    for (uint32_t i = 0; i < n; i++)
+        c[i] = (pscope_tcall){5 + i, 4 + i, i % 7, i % 3 == 0 ? 2 : 1 + (i % 7) % 2, i % 7, 17 * (uint64_t)i, 9, 4};
+    for (uint32_t i = 0; i < n; i++)
+        c[i].function_id = c[i].callpath_id % 2; /* one function per path */
+    CU_ASSERT_EQUAL_FATAL(pscope_tb_encode(c, n, 0, 0, 1, &buf, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(pscope_tb_remap(buf.data, buf.len, 6, 77, add_1000, NULL, &out, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(pscope_tb_decode(out.data, out.len, &b, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(b.info.run_id, 6);
+    CU_ASSERT_EQUAL(b.info.thread_id, 77);
+    unsigned bad = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        pscope_tcall want = c[i];
+        want.callpath_id += 1000;
+        want.function_id += 1000;
+        bad += !same_call(&b.calls[i], &want);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    c[0].callpath_id = 99; /* the map refuses it */
+    c[0].function_id = 1;
+    CU_ASSERT_EQUAL_FATAL(pscope_tb_encode(c, n, 0, 0, 1, &buf, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(pscope_tb_remap(buf.data, buf.len, 6, 77, add_1000, NULL, &out, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "trace block: no id for call path entry 0");
+    pscope_tb_block_free(&b);
+    pscope_tb_buf_free(&buf);
+    pscope_tb_buf_free(&out);
+    free(c);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -342,6 +389,7 @@ int main(void)
     CU_add_test(s, "truncated/flipped zstd block rejected", test_truncated_and_flipped_zstd);
     CU_add_test(s, "valid checksum, bad content", test_valid_crc_bad_content);
     CU_add_test(s, "header and function set", test_info_and_functions);
+    CU_add_test(s, "remap ids", test_remap);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
