@@ -219,6 +219,21 @@ static void test_queries_exact(void)
     CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
     CU_ASSERT_EQUAL(sqlite3_column_int64(st, 0), 50);
     sqlite3_finalize(st);
+    /* sql/trace_exact.sql: the tools' drop-in for the raw rows of a run */
+    sqlite3_stmt *ex = pt_sql_prepare(db, "trace_exact");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+    CU_ASSERT_EQUAL(pt_sql_bind_int(ex, ":run_id", 1), 0);
+    long long rows = 0, durs = 0, want_durs = 0;
+    while (pt_sql_step(db, ex) == 1) {
+        rows++;
+        durs += sqlite3_column_int64(ex, 1);
+    }
+    sqlite3_finalize(ex);
+    for (int b = 0; b < NBLOCK; b++)
+        for (uint32_t k = 0; spec[b].run == 1 && k < spec[b].n; k++)
+            want_durs += (long long)calls[b][k].dur;
+    CU_ASSERT_EQUAL(rows, 3700);
+    CU_ASSERT_EQUAL(durs, want_durs);
     pt_trace_state ts;
     CU_ASSERT_EQUAL(pt_trace_state_get(db, 2, &ts), 0);
     CU_ASSERT_EQUAL(ts.available, 1);
