@@ -7,6 +7,7 @@
  *   min_duration: duration   max_depth: int           flush_interval: duration
  *   sample_interval: duration (0 = off)               include/exclude: regex or list
  *   expected_size: number (the production n; read by pscope-extrapolate, not the collector)
+ *   trace: full | off        trace_max_bytes: int (0 = no cap)
  * Durations are integers in ns or a number with a unit: ns, us, ms, s (e.g. "10ms").
  * A relative `output` in a file is relative to that file's directory; in PSCOPE_OUTPUT,
  * to the working directory.
@@ -42,6 +43,8 @@ typedef struct psc_config {
     char **exclude;
     size_t n_exclude;
     char *source;                /* config file that was read, or NULL */
+    int trace_full;              /* trace: full (1) | off (0): every call into call_block */
+    uint64_t trace_max_bytes;    /* cap on the run's call_block bytes, 0 = none */
 } psc_config;
 
 /* Called for each warning (one line, no trailing newline). */
@@ -70,7 +73,8 @@ PSC_CFG_NOINSTR int psc_config_load_buffer(psc_config *c, const char *name, cons
 
 /* Apply PSCOPE_ENABLED, PSCOPE_OUTPUT, PSCOPE_LABEL, PSCOPE_SCALE, PSCOPE_MAX_CALLS,
  * PSCOPE_MIN_DURATION, PSCOPE_MAX_DEPTH, PSCOPE_FLUSH_INTERVAL, PSCOPE_SAMPLE_INTERVAL,
- * PSCOPE_INCLUDE, PSCOPE_EXCLUDE (one pattern each, added to the lists). Returns 0, or
+ * PSCOPE_INCLUDE, PSCOPE_EXCLUDE (one pattern each, added to the lists), PSCOPE_TRACE,
+ * PSCOPE_TRACE_MAX_BYTES. Returns 0, or
  * -1 with err naming the variable and problem. */
 PSC_CFG_NOINSTR int psc_config_apply_env(psc_config *c, char *err, size_t errlen);
 

@@ -39,6 +39,7 @@ typedef struct cct_row {
     uint64_t dur;       /* inclusive duration, ns */
     uint64_t self;      /* self duration, ns */
     uint32_t node;      /* tree node of the call */
+    uint32_t flags;     /* 0 from cct; free for the row's consumer (hooks.c: PSC_ROW_*) */
 } cct_row;
 
 #define CCT_ID_BLOCK 4096u /* ids taken from params.id_block at a time */

@@ -157,27 +157,34 @@ PSC_NOINSTR __attribute__((cold)) static void wait_for_writer(psc_thread_rec *r)
     errno = saved;
 }
 
-/* cct row callback: apply min_duration and the budget, then append to the chain. */
+/* cct row callback: apply min_duration and the budget, then append to the chain. With
+ * the full trace on (config trace: full), every completed call goes to the chain for the
+ * writer's trace blocks, and only those within min_duration and the budget are marked
+ * PSC_ROW_TABLE for a `call` row. */
 PSC_NOINSTR static void on_row(void *arg, const cct_row *row)
 {
     psc_thread_rec *r = arg;
     const psc_config *cfg = &psc_state.cfg;
-    if (row->dur < cfg->min_duration_ns)
+    int to_table = row->dur >= cfg->min_duration_ns;
+    if (!to_table && !cfg->trace_full)
         return;
-    if (cfg->max_calls > 0) {
+    if (to_table && cfg->max_calls > 0) {
         if (atomic_load_explicit(&psc_state.rows_spent, memory_order_relaxed) ||
             atomic_fetch_add_explicit(&psc_state.rows_claimed, 1, memory_order_relaxed) >=
                 (uint64_t)cfg->max_calls) {
             atomic_store_explicit(&psc_state.rows_spent, 1, memory_order_relaxed);
-            cct_set_rows(r->cct, 0); /* no more ids, no more rows on this thread */
-            return;
+            to_table = 0;
+            if (!cfg->trace_full) {
+                cct_set_rows(r->cct, 0); /* no more ids, no more rows on this thread */
+                return;
+            }
         }
     }
     psc_rowblock *b = r->row_write;
     uint32_t n = b ? atomic_load_explicit(&b->count, memory_order_relaxed) : 0;
     if (!b || n == b->cap) {
         uint64_t waiting = atomic_load_explicit(&r->row_blocks, memory_order_relaxed);
-        if (cfg->max_calls == 0 && waiting >= PSC_ROWBLOCK_MAX)
+        if ((cfg->max_calls == 0 || cfg->trace_full) && waiting >= PSC_ROWBLOCK_MAX)
             wait_for_writer(r);
         else if (waiting >= 8 && (waiting & 7) == 0)
             wake_writer_keep_errno(); /* rows pile up: the writer may be asleep for a while */
@@ -198,6 +205,7 @@ PSC_NOINSTR static void on_row(void *arg, const cct_row *row)
         n = 0;
     }
     b->row[n] = *row;
+    b->row[n].flags = to_table ? PSC_ROW_TABLE : 0;
     atomic_store_explicit(&b->count, n + 1, memory_order_release);
 }
 
@@ -233,7 +241,8 @@ PSC_NOINSTR __attribute__((noinline, cold)) static psc_thread_rec *attach(void)
         errno = saved;
         return NULL;
     }
-    cct_set_rows(r->cct, !atomic_load_explicit(&psc_state.rows_spent, memory_order_relaxed));
+    cct_set_rows(r->cct, psc_state.cfg.trace_full ||
+                             !atomic_load_explicit(&psc_state.rows_spent, memory_order_relaxed));
     r->gen = gen;
     r->tid = (pid_t)syscall(SYS_gettid);
     r->is_main = r->tid == getpid();

@@ -40,6 +40,7 @@ typedef struct psc_rowblock {
 } psc_rowblock;
 
 #define PSC_ROWBLOCK_ROWS 2048u  /* rows per block (96 KiB) */
+#define PSC_ROW_TABLE 1u         /* cct_row.flags: the call gets a `call` row (within the budget) */
 #define PSC_ROWBLOCK_MAX 64u     /* blocks a thread may have waiting before it waits */
 #define PSC_FRAME_POS_SLOTS 256u /* per-thread cache: function -> its return-address slot offset */
 

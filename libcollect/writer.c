@@ -321,6 +321,11 @@ PSC_NOINSTR static void keep_row(struct psc_wthread *t, const cct_row *row)
     uint32_t cpi = row->node < t->nmapped ? t->map[row->node] : CP_TRANSPARENT;
     if (cpi & CP_TRANSPARENT)
         return;
+    /* full trace (config trace: full): every completed call, in blocks (trace.c) */
+    psc_trace_add(&t->trace, row->id, row->parent_id, cpi, W.cps[cpi].func, W.cps[cpi].depth, row->ts,
+                  row->dur, row->self);
+    if (!(row->flags & PSC_ROW_TABLE))
+        return;
     if (W.nrows == W.rows_cap && W.rows_head > W.rows_cap / 2) {
         memmove(W.rows, W.rows + W.rows_head, (W.nrows - W.rows_head) * sizeof *W.rows);
         W.nrows -= W.rows_head;
@@ -562,10 +567,12 @@ PSC_NOINSTR static void writer_reset(void)
         free(t->ts);
         free(t->touched);
         free(t->touched_flag);
+        psc_trace_free(t->trace);
         free(t);
         t = next;
     }
     psc_symbols_free(W.syms);
+    psc_trace_stop();
     memset(&W, 0, sizeof W);
 }
 
@@ -593,6 +600,7 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
     W.ncps = 1; /* index 0: the virtual root */
     W.cps = psc_wgrow(W.cps, sizeof *W.cps, &W.cps_cap, 1);
     W.cps_inserted = 1;
+    psc_trace_start(psc_state.cfg.trace_full, psc_state.cfg.trace_max_bytes);
     pthread_mutex_lock(&psc_io_lock);
     W.syms = psc_symbols_new();
     pthread_mutex_unlock(&psc_io_lock);

@@ -384,6 +384,31 @@ PSC_NOINSTR void psc_wflush(enum flush_kind kind, size_t row_slice)
     flush_db_locked(s, kind, row_slice);
 }
 
+/* ---- full trace ----------------------------------------------------------------------- */
+
+/* Local call-path and function indices of a trace block -> database ids. */
+PSC_NOINSTR static int trace_map_ids(void *arg, int64_t *cp, int64_t *fn)
+{
+    (void)arg;
+    if (*cp <= 0 || (uint64_t)*cp >= W.ncps || *fn < 0 || (uint64_t)*fn >= W.nfuncs)
+        return -1;
+    *cp = W.cps[*cp].db_id;
+    *fn = W.funcs[*fn].db_id;
+    return *cp > 0 && *fn > 0 ? 0 : -1;
+}
+
+/* Insert every thread's encoded trace blocks (the open ones too when final or when the
+ * thread has ended), after the thread, function and call-path rows exist, and the run's
+ * trace columns. Only in the flushes that also write run.calls_seen, so the committed
+ * run row always has trace_calls = the committed blocks' calls <= calls_seen. */
+PSC_NOINSTR static int write_trace(psc_store *s, int64_t run_id, int final)
+{
+    for (struct psc_wthread *t = W.threads; t; t = t->next)
+        if (psc_trace_write(s->db, t->trace, run_id, t->db_id, final || t->closed, trace_map_ids, NULL))
+            return -1;
+    return psc_trace_write_run(s->db, run_id, 1);
+}
+
 PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size_t row_slice)
 {
     int final = kind == FLUSH_FINAL;
@@ -392,7 +417,8 @@ PSC_NOINSTR static void flush_db_locked(psc_store *s, enum flush_kind kind, size
     if (psc_store_exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
         goto fail;
     if (write_threads(s, run_id) || write_new_functions(s, run_id) ||
-        write_rows(s, run_id, final ? SIZE_MAX : row_slice))
+        write_rows(s, run_id, final ? SIZE_MAX : row_slice) ||
+        (kind != FLUSH_ROWS && write_trace(s, run_id, final)))
         goto fail_rollback;
     if (kind != FLUSH_ROWS &&
         (write_stats(s, run_id) || psc_stage_flush(s, run_id) || write_samples(s, run_id) ||

@@ -15,6 +15,7 @@
 #include "sampler.h"
 #include "store.h"
 #include "symbols.h"
+#include "trace.h"
 
 typedef struct wfunc {
     uint64_t addr;
@@ -75,6 +76,7 @@ struct psc_wthread {
     pid_t tid;
     int is_main;
     char name[32];
+    psc_trace *trace;       /* full trace: the thread's open and waiting blocks (trace.c) */
     struct psc_wthread *next;
 };
 

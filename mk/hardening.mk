@@ -17,7 +17,7 @@ VALGRIND_B   ?= build-valgrind
 FUZZ_B       ?= build-fuzz
 FUZZ_SECONDS ?= 60
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZ_TARGETS := config db spec regex chrome cprofile uftrace
+FUZZ_TARGETS := config db spec regex chrome cprofile uftrace traceblk
 
 FUZZ_COMMON  := tests/fuzz/targets.c tests/fuzz/targets_import.c tests/fuzz/targets.h
 
@@ -48,7 +48,7 @@ $(FUZZ_B)/fuzz/fuzz_%: tests/fuzz/libfuzzer_main.c $(FUZZ_COMMON) $(FUZZ_B)/lib/
 	  -fno-sanitize-recover=all -I libcollect -I common -I tools/lib -I tests/fuzz -I $(FUZZ_B)/gen \
 	  $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson) \
 	  -DPSCOPE_FUZZ_TARGET=pscope_fuzz_$* -o $@ tests/fuzz/libfuzzer_main.c tests/fuzz/targets.c tests/fuzz/targets_import.c \
-	  $(FUZZ_B)/lib/libpscope_tools.a -lsqlite3 -lcjson -lyaml -lpcre2-8 -lm
+	  $(FUZZ_B)/lib/libpscope_tools.a -lsqlite3 -lcjson -lyaml -lpcre2-8 -lm $(LIBS_TRACE)
 
 fuzz: | $(DEPS_STAMP)
 	@MAKE='$(MAKE)' FUZZ_B='$(FUZZ_B)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' \

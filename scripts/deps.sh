@@ -9,6 +9,8 @@ packages=(libsqlite3-dev libcjson-dev libyaml-dev libpcre2-dev libcunit1-dev lib
 packages+=(protobuf-c-compiler libprotobuf-c-dev)  # pscope-export --format pprof: profile.proto encoded with protobuf-c
 packages+=(zlib1g-dev)  # pscope-export --format pprof: gzip
 packages+=(uftrace)  # tests/e2e/export_import.sh records the test programs to import them
+packages+=(libzstd-dev)  # trace blocks: zstd-compressed columns (common/traceblk.c)
+packages+=(zlib1g-dev)  # trace blocks: CRC-32 of every block (common/traceblk.c)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,9 +3,15 @@
 -- opens a version-1 database for writing. Only ALTER TABLE statements and the DROP of
 -- views whose definition changed belong here: new tables and views come from schema.sql's
 -- CREATE ... IF NOT EXISTS, which then recreates the dropped views. Version 2 adds the
--- tables function_self_hist and function_caller (from schema.sql), the run columns below
+-- tables function_self_hist, function_caller and call_block (from schema.sql), the run columns below
 -- (run.source: every version-1 run was recorded by the collector), and changes the
 -- hotspot view (max_speedup is NULL when unbounded instead of ~1e9).
 DROP VIEW IF EXISTS hotspot;
 ALTER TABLE run ADD COLUMN frames_unwound INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE run ADD COLUMN source TEXT NOT NULL DEFAULT 'pscope';
+ALTER TABLE run ADD COLUMN trace TEXT NOT NULL DEFAULT 'off';
+ALTER TABLE run ADD COLUMN trace_max_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run ADD COLUMN trace_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run ADD COLUMN trace_calls INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run ADD COLUMN trace_truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run ADD COLUMN call_rule TEXT NOT NULL DEFAULT 'first';

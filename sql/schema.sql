@@ -55,7 +55,13 @@ CREATE TABLE IF NOT EXISTS run (
   frames_unwound  INTEGER NOT NULL DEFAULT 0,   -- open frames abandoned by a non-local exit (longjmp, siglongjmp, exit of an outer frame), closed when detected
   max_depth_seen  INTEGER NOT NULL DEFAULT 0,   -- deepest call stack observed
   complete        INTEGER NOT NULL DEFAULT 0,   -- 1 when the run ended normally (exit or pscope_stop); 0 otherwise
-  source          TEXT NOT NULL DEFAULT 'pscope' -- who recorded it: 'pscope' (the collector) or the format pscope-import read: 'uftrace', 'chrome', 'cprofile' (v2)
+  source          TEXT NOT NULL DEFAULT 'pscope', -- who recorded it: 'pscope' (the collector) or the format pscope-import read: 'uftrace', 'chrome', 'cprofile' (v2)
+  trace           TEXT NOT NULL DEFAULT 'off',  -- full trace mode (config trace): 'full' = every call in call_block, 'off' = none
+  trace_max_bytes INTEGER NOT NULL DEFAULT 0,   -- cap on call_block bytes of the run (config trace_max_bytes); 0 = no cap
+  trace_bytes     INTEGER NOT NULL DEFAULT 0,   -- bytes of call_block.data stored for the run
+  trace_calls     INTEGER NOT NULL DEFAULT 0,   -- calls stored in call_block (= calls_seen when the trace is complete)
+  trace_truncated INTEGER NOT NULL DEFAULT 0,   -- 1 when the cap was hit: later calls are in the aggregates only
+  call_rule       TEXT NOT NULL DEFAULT 'first' -- which calls have a `call` row: 'first' = the first max_calls in completion order
 );
 
 CREATE TABLE IF NOT EXISTS thread (
@@ -175,6 +181,23 @@ CREATE TABLE IF NOT EXISTS call (
   dur         INTEGER NOT NULL,    -- inclusive duration, ns
   self_dur    INTEGER NOT NULL     -- exclusive duration, ns
 );
+
+-- The full trace (config trace: full): every completed call, in compact blocks of up to
+-- 16,384 calls of one thread each, in completion order. Format 'pstb1' is specified in
+-- docs/schema.md ("Trace blocks"); read it with the extension's pscope_calls(run_id)
+-- table-valued function (the columns of `call`) or common/traceblk.h. A block is
+-- inserted whole in one statement of the writer's transaction: never partial.
+CREATE TABLE IF NOT EXISTS call_block (
+  id        INTEGER PRIMARY KEY,                 -- block id, increasing in commit order
+  run_id    INTEGER NOT NULL REFERENCES run(id), -- owning run
+  thread_id INTEGER NOT NULL REFERENCES thread(id), -- thread whose calls the block holds
+  ts_min    INTEGER NOT NULL,  -- smallest entry ts of the block's calls, ns since run start
+  ts_max    INTEGER NOT NULL,  -- largest entry ts of the block's calls
+  calls     INTEGER NOT NULL,  -- calls in the block
+  encoding  TEXT NOT NULL,     -- block format: 'pstb1'
+  data      BLOB NOT NULL      -- the block (header, call-path dictionary, columns)
+);
+CREATE INDEX IF NOT EXISTS call_block_run ON call_block(run_id, ts_min);
 
 -- Explicit stages (pscope_stage_begin/end): spans with record counts and resources.
 CREATE TABLE IF NOT EXISTS stage (

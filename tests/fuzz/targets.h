@@ -45,6 +45,11 @@ int pscope_fuzz_chrome(const uint8_t *data, size_t size);
 int pscope_fuzz_cprofile(const uint8_t *data, size_t size);
 int pscope_fuzz_uftrace(const uint8_t *data, size_t size);
 
+/* A trace block (common/traceblk.h): header, dictionary and full decode, of the bytes as
+ * given and again with their checksum corrected (to reach the content checks); whatever
+ * decodes must satisfy the call contract and encode again. */
+int pscope_fuzz_traceblk(const uint8_t *data, size_t size);
+
 /* Every target, terminated by {NULL, NULL}. */
 extern const struct pscope_fuzz_target pscope_fuzz_targets[];
 

@@ -259,6 +259,11 @@ static void test_schema_upgrade(void)
                                      " ALTER TABLE run DROP COLUMN source; ALTER TABLE run DROP COLUMN frames_unwound;"
                                      " PRAGMA user_version = 1;",
                                  NULL, NULL, NULL), SQLITE_OK);
+    /* what else version 1 lacks: the full trace's table and run columns */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE call_block; ALTER TABLE run DROP COLUMN trace;"
+                                     " ALTER TABLE run DROP COLUMN trace_max_bytes; ALTER TABLE run DROP COLUMN trace_bytes;"
+                                     " ALTER TABLE run DROP COLUMN trace_calls; ALTER TABLE run DROP COLUMN trace_truncated;"
+                                     " ALTER TABLE run DROP COLUMN call_rule;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     db = profile("foo_loop", 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
@@ -271,6 +276,7 @@ static void test_schema_upgrade(void)
                           " WHERE f.run_id = 1"), 0);
     /* run.source added by migrate_v2.sql: both runs are the collector's */
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE source = 'pscope'"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE trace = 'off' AND call_rule = 'first'"), 2);
     sqlite3_close(db);
 }
 

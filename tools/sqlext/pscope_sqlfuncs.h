@@ -24,6 +24,8 @@
  *   amdahl(p[, k])     scalar: overall speedup when a share p (0..1) of run time is removed
  *                      (1/(1-p); NULL for p >= 1) or made k times faster (1/((1-p)+p/k)).
  *   pscope_dur(ns)     scalar: human duration text ("1.23 ms"); NULL for NULL.
+ *   pscope_calls(run)  table-valued: the run's full trace (call_block) with the columns of
+ *                      `call`; see pscope_calls_vtab.h.
  *
  * Memory comes from sqlite3_malloc64 and is released in the final step of each group. */
 #ifndef PSCOPE_SQLFUNCS_H
@@ -35,6 +37,7 @@
 
 #include "hist.h"
 #include "ptool.h"
+#include "pscope_calls_vtab.h"
 
 typedef struct {
     double *v;       /* the values seen */
@@ -292,6 +295,8 @@ static int pscope_sqlfuncs_register(sqlite3 *db)
         rc = sqlite3_create_function(db, "amdahl", 2, det, NULL, pscope__amdahl, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "pscope_dur", 1, det, NULL, pscope__dur, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = pscope_calls_vtab_register(db);
     return rc;
 }
 
