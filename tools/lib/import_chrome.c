@@ -311,7 +311,8 @@ static void replay_thread(chrome_state *s, uint32_t th)
     }
     s->b->unclosed += ct->nopen;
     ct->nopen = 0;
-    qsort(ct->iv, ct->n, sizeof *ct->iv, iv_cmp);
+    if (ct->n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(ct->iv, ct->n, sizeof *ct->iv, iv_cmp);
     int64_t *ends = pt_xmalloc((ct->n + 1) * sizeof *ends);
     size_t depth = 0;
     for (size_t i = 0; i < ct->n; i++) {

@@ -205,7 +205,8 @@ int imp_uftrace_parse_sym(imp_uftrace *u, const char *text, size_t len, const ch
         free(syms);
         return 0;
     }
-    qsort(syms, n, sizeof *syms, sym_cmp);
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(syms, n, sizeof *syms, sym_cmp);
     for (size_t i = 0; i < m->nsyms; i++)
         free(m->syms[i].name);
     free(m->syms);
