@@ -305,7 +305,7 @@ int imp_uftrace_parse_dat(imp_uftrace *u, imp_builder *b, int64_t tid, const uin
                      path, pos, (unsigned long long)rec, magic);
             return PT_EXIT_DATA;
         }
-        if (time > (uint64_t)INT64_MAX) {
+        if (time > (uint64_t)IMP_MAX_TIME_NS) {
             pt_error("%s: offset %zu: record %llu: timestamp out of range", path, pos,
                      (unsigned long long)rec);
             return PT_EXIT_DATA;
