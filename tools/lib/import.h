@@ -24,6 +24,8 @@
 
 #define IMP_ANY_FUNCTION UINT32_MAX  /* imp_exit: close the innermost open frame */
 #define IMP_DEFAULT_MAX_CALLS 100000 /* raw call rows kept, as the collector's max_calls */
+#define IMP_MAX_TIME_NS 2000000000000000000LL /* |timestamps| and durations accepted: 2e18 ns
+                                               * (63 years), so sums of two stay in int64 */
 
 typedef struct imp_builder imp_builder;
 

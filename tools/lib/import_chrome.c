@@ -204,13 +204,14 @@ static void iv_push(interval **v, size_t *n, size_t *cap, interval x)
     (*v)[(*n)++] = x;
 }
 
-/* Microseconds (a JSON number) to integer ns; 0 on a non-number or out of range. */
+/* Microseconds (a JSON number) to integer ns; -1 on a non-number or beyond
+ * IMP_MAX_TIME_NS. */
 static int us_to_ns(const cJSON *item, int64_t *out)
 {
     if (!cJSON_IsNumber(item))
         return -1;
     double ns = item->valuedouble * 1000.0;
-    if (!isfinite(ns) || fabs(ns) > 9.0e18)
+    if (!isfinite(ns) || fabs(ns) > (double)IMP_MAX_TIME_NS)
         return -1;
     *out = (int64_t)llround(ns);
     return 0;
@@ -241,7 +242,7 @@ static int handle_event(chrome_state *s, jstream *j, uint64_t start_off)
     if (ph && (strcmp(ph, "B") == 0 || strcmp(ph, "E") == 0 || strcmp(ph, "X") == 0)) {
         int64_t ts = 0, dur = 0;
         if (us_to_ns(cJSON_GetObjectItemCaseSensitive(ev, "ts"), &ts) != 0) {
-            pt_error("%s: offset %llu: event %llu (ph %s) has no numeric ts", j->path,
+            pt_error("%s: offset %llu: event %llu (ph %s) has no numeric ts within ±2e15 µs", j->path,
                      (unsigned long long)start_off, (unsigned long long)n, ph);
             rc = PT_EXIT_DATA;
             goto done;
@@ -311,7 +312,8 @@ static void replay_thread(chrome_state *s, uint32_t th)
     }
     s->b->unclosed += ct->nopen;
     ct->nopen = 0;
-    qsort(ct->iv, ct->n, sizeof *ct->iv, iv_cmp);
+    if (ct->n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(ct->iv, ct->n, sizeof *ct->iv, iv_cmp);
     int64_t *ends = pt_xmalloc((ct->n + 1) * sizeof *ends);
     size_t depth = 0;
     for (size_t i = 0; i < ct->n; i++) {

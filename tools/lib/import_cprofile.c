@@ -317,7 +317,7 @@ static int64_t sec_to_ns(double s)
     double ns = s * 1e9;
     if (!isfinite(ns) || ns < 0)
         return 0;
-    return ns > 9.0e18 ? INT64_MAX : (int64_t)llround(ns);
+    return ns > (double)IMP_MAX_TIME_NS ? IMP_MAX_TIME_NS : (int64_t)llround(ns);
 }
 
 /* The function of a pstats key (file, line, name); -1 when the key is malformed. */

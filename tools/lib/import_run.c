@@ -287,6 +287,13 @@ static uint32_t node_get(imp_builder *b, uint32_t parent, uint32_t fn, uint32_t 
     return idx;
 }
 
+/* a + b, saturated at INT64_MAX (hostile inputs: sums of huge durations). */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
 static void thread_seen(imp_builder *b, imp_thread_t *t, int64_t ts)
 {
     if (ts < t->first_ts)
@@ -335,7 +342,7 @@ static void frame_pop(imp_builder *b, uint32_t th, int64_t ts)
     int64_t dur = ts > f->ts ? ts - f->ts : 0;
     int64_t self = dur > f->child ? dur - f->child : 0;
     if (t->depth)
-        t->stack[t->depth - 1].child += dur;
+        t->stack[t->depth - 1].child = sat_add(t->stack[t->depth - 1].child, dur);
     t->active[f->func]--;
     t->calls++;
     b->calls++;
@@ -348,23 +355,23 @@ static void frame_pop(imp_builder *b, uint32_t th, int64_t ts)
     s->calls++;
     s->primitive += f->outer;
     if (f->outer)
-        s->total += dur;
-    s->self += self;
-    s->sum += dur;
+        s->total = sat_add(s->total, dur);
+    s->self = sat_add(s->self, self);
+    s->sum = sat_add(s->sum, dur);
     s->sum_sq += (double)dur * (double)dur;
     pscope_hist_add(&s->hist, (uint64_t)dur);
     pscope_hist_add(&s->self_hist, (uint64_t)self);
 
     imp_tstat *ts_ = &t->stats[f->func];
     ts_->calls++;
-    ts_->self += self;
+    ts_->self = sat_add(ts_->self, self);
     if (f->outer)
-        ts_->total += dur;
+        ts_->total = sat_add(ts_->total, dur);
 
     imp_node *n = &b->nodes[f->node];
     n->calls++;
-    n->total += dur;
-    n->self += self;
+    n->total = sat_add(n->total, dur);
+    n->self = sat_add(n->self, self);
     if (dur < n->min)
         n->min = dur;
     if (dur > n->max)
@@ -448,7 +455,7 @@ void imp_set_function_stat(imp_builder *b, uint32_t fn, int64_t calls, int64_t p
     t->stats[fn].calls = calls;
     t->stats[fn].total = total_dur;
     t->stats[fn].self = self_dur;
-    t->calls += calls > 0 ? calls : 0;
+    t->calls = sat_add(t->calls, calls > 0 ? calls : 0);
     if (t->first_ts == INT64_MAX)
         t->first_ts = t->last_ts = b->min_ts = 0;
     if (total_dur > t->last_ts)

@@ -115,10 +115,13 @@ int imp_write(imp_builder *b, sqlite3 *db, const imp_meta *meta, const char *wha
     int64_t started = meta->started_wall;
     if (!started) {
         struct stat sb;
-        started = stat(what, &sb) == 0
-                      ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec
-                      : (int64_t)time(NULL) * 1000000000;
+        time_t sec = stat(what, &sb) == 0 ? sb.st_mtim.tv_sec : time(NULL);
+        long nsec = stat(what, &sb) == 0 ? sb.st_mtim.tv_nsec : 0;
+        started = sec > 0 && sec < 4000000000 ? (int64_t)sec * 1000000000 + nsec : 0;
     }
+    int64_t ended;
+    if (__builtin_add_overflow(started, end - base, &ended))
+        ended = INT64_MAX;
 
     int64_t *tids = pt_xcalloc(b->nthreads + 1, sizeof *tids);
     int64_t *fids = pt_xcalloc(b->nfuncs + 1, sizeof *fids);
@@ -135,7 +138,7 @@ int imp_write(imp_builder *b, sqlite3 *db, const imp_meta *meta, const char *wha
                   " unmatched_exits, depth_overflow, max_depth_seen, events_lost, complete, source)"
                   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)");
     if (!st || run_stmt(st, "tttitiiirtttiiiiiit", meta->label, meta->command, meta->executable,
-                        meta->pid, meta->host, started, started + (end - base), end - base,
+                        meta->pid, meta->host, started, ended, end - base,
                         meta->scale, meta->clock ? meta->clock : "none", pt_version(), cfg,
                         clamp_i64(b->calls), clamp_i64(b->nrows), clamp_i64(b->unmatched),
                         clamp_i64(b->depth_overflow), (int64_t)b->max_depth,

@@ -205,7 +205,8 @@ int imp_uftrace_parse_sym(imp_uftrace *u, const char *text, size_t len, const ch
         free(syms);
         return 0;
     }
-    qsort(syms, n, sizeof *syms, sym_cmp);
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(syms, n, sizeof *syms, sym_cmp);
     for (size_t i = 0; i < m->nsyms; i++)
         free(m->syms[i].name);
     free(m->syms);
@@ -304,7 +305,7 @@ int imp_uftrace_parse_dat(imp_uftrace *u, imp_builder *b, int64_t tid, const uin
                      path, pos, (unsigned long long)rec, magic);
             return PT_EXIT_DATA;
         }
-        if (time > (uint64_t)INT64_MAX) {
+        if (time > (uint64_t)IMP_MAX_TIME_NS) {
             pt_error("%s: offset %zu: record %llu: timestamp out of range", path, pos,
                      (unsigned long long)rec);
             return PT_EXIT_DATA;
