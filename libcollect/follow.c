@@ -9,9 +9,9 @@
  * A child environment that sets PSCOPE_FOLLOW=0, or this process running with
  * PSCOPE_FOLLOW=0, opts out: the environment is passed unchanged.
  *
- * execl*, execv and execvp use the process's own environment and need nothing; so do system
- * and popen. If memory for the new environment cannot be had, the original one is
- * passed (the child then runs unprofiled, as before).
+ * execl*, execv and execvp use the process's own environment and need nothing, and so do
+ * the C library's shell helpers. If memory for the new environment cannot be had, the
+ * original one is passed (the child then runs unprofiled, as before).
  */
 #include "internal.h"
 

@@ -323,6 +323,16 @@ PSC_NOINSTR static void *sampler_main(void *arg)
     S.prev_rss = rss_now();
     pthread_mutex_unlock(&psc_io_lock);
     atomic_store_explicit(&S.ready, 1, memory_order_release);
+    /* Sample only once the run records: until then the program waits for the collector's
+     * own start-up (the writer loading symbols), which no function of it is running. */
+    for (int i = 0; i < 20000 && !atomic_load(&psc_state.active) && !atomic_load(&S.stop); i++) {
+        struct timespec ts = {0, 500000};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&psc_io_lock);
+    getrusage(RUSAGE_SELF, &S.prev_ru);
+    S.prev_rss = rss_now();
+    pthread_mutex_unlock(&psc_io_lock);
     unsigned tick = 0;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
