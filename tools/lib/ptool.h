@@ -393,6 +393,11 @@ void pt_out_meta(pt_out *o, const char *key, cJSON *item);
  * or PT_EXIT_USAGE on a write error. */
 int pt_out_table(pt_out *o, const pt_table *t);
 
+/* Write `len` bytes of a document made elsewhere (an HTML report) verbatim into o, which
+ * must have been opened in table format and given nothing else. A write error surfaces
+ * at pt_out_close. */
+void pt_out_raw(pt_out *o, const char *data, size_t len);
+
 /* Finish the document: JSON/JUnit are written now; a file is flushed, synced and renamed
  * over its target. Frees `o`. Returns 0, or PT_EXIT_USAGE after a message if anything
  * could not be written (the temporary file is removed, the target untouched). */

@@ -10,6 +10,7 @@
  *   rundata_edges.c      callers / callees of one function
  *   rundata_threads.c    per thread and function rows
  *   rundata_stages.c     stage rows, resource rows, row counts of a run
+ *   rundata_timeline.c   duration histograms, process resource samples, stage spans
  *   rundata_query.c      the shared "prepare with :run_id / step" helpers, array growth
  *
  * Contract shared by every loader: it reads everything the query returns (no filter, no
@@ -196,5 +197,34 @@ typedef struct pt_resource_row {
 /* Resource samples grouped: the process row, then functions, then stages, by CPU time. */
 int pt_resources_load(pt_db *db, int64_t run_id, pt_resource_row **rows, size_t *n);
 void pt_resources_free(pt_resource_row *rows, size_t n);
+
+/* ---- histograms, timeline (rundata_timeline.c) ------------------------------------------ */
+
+typedef struct pt_hist_bucket {
+    int64_t function_id;
+    double lo, hi;  /* ns, [lo, hi) */
+    double count;
+} pt_hist_bucket;
+
+/* Every non-empty per-call duration bucket of every function of the run, by function id
+ * and bucket (sql/html_hist.sql). */
+int pt_hist_load(pt_db *db, int64_t run_id, pt_hist_bucket **rows, size_t *n);
+
+typedef struct pt_sample {
+    double ts, cpu, rss, gpu_util, gpu_mem; /* ns since start, CPU ns since the previous
+                                               tick, bytes, %, bytes; NAN: null */
+} pt_sample;
+
+/* The process-wide resource samples in time order (sql/html_samples.sql). */
+int pt_samples_load(pt_db *db, int64_t run_id, pt_sample **rows, size_t *n);
+
+typedef struct pt_span {
+    char *name;
+    double ts, dur; /* ns */
+} pt_span;
+
+/* At most `limit` ended top-level stage spans in time order (sql/html_spans.sql). */
+int pt_spans_load(pt_db *db, int64_t run_id, int64_t limit, pt_span **rows, size_t *n);
+void pt_spans_free(pt_span *rows, size_t n);
 
 #endif

@@ -59,6 +59,39 @@ void stats_run_header(stats_ctx *c);
 void stats_emit(stats_ctx *c, pt_table *t);
 int64_t stats_row_limit(const stats_opts *o, int64_t dflt);
 
+/* Table builders shared with pscope-html (which renders the same tables as HTML). */
+
+/* The function table of rows[0..n) (already selected and ordered). */
+pt_table *stats_functions_table(const pt_fnrow *rows, size_t n);
+
+/* Which hotspot rows a table shows: rows shown (ranked 1..shown), rows passing the filter
+ * and --min-share, and the first shown (NULL when none). */
+typedef struct stats_hot_pick {
+    int64_t shown, matching;
+    const pt_hotspot *top;
+} stats_hot_pick;
+
+/* The hotspot table of hs[0..nh) for factor k under o's filter, --min-share and --top
+ * (default 10); fills *pick. */
+pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t nh, double k,
+                               stats_hot_pick *pick);
+
+/* The one-sentence Amdahl verdict on the top hotspot for factor k (caller frees). */
+char *stats_amdahl_sentence(const pt_hotspot *top, double k);
+
+/* The per-thread table of rows[0..nrows) under o's filter, --min-share (run share) and
+ * --top (functions per thread); the number of threads into *nthreads. */
+pt_table *stats_threads_table(const stats_opts *o, const pt_thread_fn *rows, size_t nrows,
+                              int64_t *nthreads);
+
+/* The stage table of rows[0..nrows) under o's filter and --top. */
+pt_table *stats_stages_table(const stats_opts *o, const pt_stage_row *rows, size_t nrows);
+
+/* The callers (callers = 1) or callees table of e under o's filter and --top; rows shown
+ * and rows passing the filter into *shown, *matching. */
+pt_table *stats_edges_table(const stats_opts *o, const pt_edges *e, int callers,
+                            int64_t *shown, int64_t *matching);
+
 /* Exit with PT_EXIT_DATA when a loader failed (its message is already printed). */
 void stats_check(int rc);
 
