@@ -57,10 +57,14 @@ void pt_html_dur(pt_hbuf *b, double ns);
  * (or a chart fails), one warning goes to stderr for the whole process. */
 int pt_html_charts_ok(void);
 
-/* Run a gnuplot script and append its SVG as a figure with caption `title` (program
- * text), ids prefixed with `id`; when gnuplot is missing or fails, append a visible note
- * instead (class "nochart"). */
+/* Append a figure with caption `title` (program text) for the gnuplot script `script`,
+ * queued: pt_html_charts_render draws every queued chart of the page with one gnuplot
+ * run and puts its SVG (ids prefixed with `id`) in place, or, when gnuplot is missing or
+ * fails, a visible note (class "nochart"). */
 void pt_html_chart(pt_hbuf *b, const char *id, const char *title, const char *script);
+
+/* Draw the charts queued since the last call and put them into *page (see above). */
+void pt_html_charts_render(pt_hbuf *page);
 
 /* Horizontal bars: labels[0..n), values v[i * nser + k] of series k (titles series[k]);
  * is_time: values are ns shown in an automatic unit, else in `unit`. series NULL with

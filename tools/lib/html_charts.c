@@ -83,31 +83,108 @@ static void inline_svg(pt_hbuf *b, const char *svg, const char *id)
     }
 }
 
+/* Charts queued by pt_html_chart until pt_html_charts_render: all of a page's charts are
+ * drawn by ONE gnuplot process (a start costs more than a chart), each script followed by
+ * an end marker printed to standard output and `reset session`. The page holds a marker
+ * "\x01<n>\x01" per chart, which no escaped data can contain (escapers replace control
+ * characters). When the combined run fails, each chart is run alone, so one bad chart
+ * does not take the others with it. */
+typedef struct queued {
+    char *id, *script;
+} queued;
+static queued *g_queue;
+static size_t g_nqueue, g_capqueue;
+
+#define CHART_END "<!--pscope-chart-end-->"
+
 /* Contract in html.h. */
 void pt_html_chart(pt_hbuf *b, const char *id, const char *title, const char *script)
 {
-    pt_hb_printf(b, "<figure class=\"chart\" id=\"%s\">\n", id);
-    char *out = NULL, err[256] = "";
-    size_t len = 0;
-    int ok = pt_html_charts_ok() && pt_gnuplot_run(script, CHART_TIMEOUT_MS, &out, &len, err,
-                                                   sizeof err) == 0;
-    if (ok && (!strstr(out, "<svg") || strstr(out, "<script") || strstr(out, "<foreignObject"))) {
-        ok = 0;
-        snprintf(err, sizeof err, "gnuplot wrote no usable SVG");
-    }
-    if (ok) {
-        inline_svg(b, out, id);
-    } else {
-        if (pt_html_charts_ok())
-            warn_once(err);
-        pt_hb_put(b, "<p class=\"nochart\">Chart not drawn: ");
-        pt_hb_text(b, pt_html_charts_ok() ? err : g_why);
-        pt_hb_put(b, ". The table below has the same figures.</p>\n");
-    }
-    free(out);
+    pt_hb_printf(b, "<figure class=\"chart\" id=\"%s\">\n\x01%zu\x01", id, g_nqueue);
+    pt_rd_grow(&g_queue, &g_capqueue, g_nqueue, sizeof *g_queue, 8);
+    g_queue[g_nqueue++] = (queued){pt_xstrdup(id), pt_xstrdup(script)};
     pt_hb_put(b, "<figcaption>");
     pt_hb_text(b, title);
     pt_hb_put(b, "</figcaption>\n</figure>\n");
+}
+
+/* Append chart i's SVG, or the note in its place. */
+static void chart_body(pt_hbuf *b, size_t i, const char *svg, const char *err)
+{
+    if (svg && strstr(svg, "<svg") && !strstr(svg, "<script") && !strstr(svg, "<foreignObject")) {
+        inline_svg(b, svg, g_queue[i].id);
+        return;
+    }
+    pt_hb_put(b, "<p class=\"nochart\">Chart not drawn: ");
+    pt_hb_text(b, err && *err ? err : "gnuplot wrote no usable SVG");
+    pt_hb_put(b, ". The tables have the same figures.</p>\n");
+}
+
+/* Contract in html.h. */
+void pt_html_charts_render(pt_hbuf *page)
+{
+    if (g_nqueue == 0)
+        return;
+    char **svg = pt_xcalloc(g_nqueue, sizeof *svg);
+    char err[256] = "";
+    if (pt_html_charts_ok()) {
+        pt_hbuf all = {0};
+        for (size_t i = 0; i < g_nqueue; i++)
+            pt_hb_printf(&all, "%s\nunset output\nset print '-'\nprint '" CHART_END "'\n"
+                         "set print\nreset session\n", g_queue[i].script);
+        char *out = NULL;
+        size_t len = 0;
+        if (pt_gnuplot_run(pt_hb_str(&all), CHART_TIMEOUT_MS, &out, &len, err, sizeof err) == 0) {
+            char *p = out;
+            for (size_t i = 0; i < g_nqueue; i++) {
+                char *end = strstr(p, CHART_END);
+                if (!end)
+                    break;
+                svg[i] = pt_xasprintf("%.*s", (int)(end - p), p);
+                p = end + strlen(CHART_END);
+            }
+        }
+        free(out);
+        pt_hb_free(&all);
+        for (size_t i = 0; i < g_nqueue; i++) { /* alone, when the combined run failed */
+            if (svg[i])
+                continue;
+            size_t l;
+            if (pt_gnuplot_run(g_queue[i].script, CHART_TIMEOUT_MS, &svg[i], &l, err,
+                               sizeof err) != 0)
+                warn_once(err);
+        }
+    } else {
+        snprintf(err, sizeof err, "%s", g_why);
+    }
+    pt_hbuf res = {0};
+    const char *p = pt_hb_str(page);
+    for (;;) {
+        const char *m = strchr(p, '\x01');
+        if (!m) {
+            pt_hb_put(&res, p);
+            break;
+        }
+        pt_hb_putn(&res, p, (size_t)(m - p));
+        char *endp;
+        unsigned long i = strtoul(m + 1, &endp, 10);
+        if (*endp != '\x01' || i >= g_nqueue) { /* not a marker: cannot happen, kept as is */
+            pt_hb_putn(&res, m, 1);
+            p = m + 1;
+            continue;
+        }
+        chart_body(&res, i, svg[i], err);
+        p = endp + 1;
+    }
+    pt_hb_free(page);
+    *page = res;
+    for (size_t i = 0; i < g_nqueue; i++) {
+        free(svg[i]);
+        free(g_queue[i].id);
+        free(g_queue[i].script);
+    }
+    free(svg);
+    g_nqueue = 0;
 }
 
 /* Contract in html.h. */

@@ -61,7 +61,7 @@ static const char *ascii_escape(enum ctx c, unsigned char ch, char tmp[8])
         switch (ch) {
         case '\\': return "\\\\";
         case '"': return "\\\"";
-        case '\'': return "\\'";
+        case '\'': return "\\u0027";
         case '\n': return "\\n";
         default: break;
         }

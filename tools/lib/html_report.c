@@ -295,6 +295,7 @@ int pt_html_page(const pt_html_opts *o, const char *title, const char *body, con
     };
     int rc = pt_template_expand(o->template_dir, "page.html", vars, sizeof vars / sizeof *vars,
                                 out);
+    pt_html_charts_render(out);
     pt_hb_free(&t);
     pt_hb_free(&foot);
     return rc;
