@@ -34,14 +34,12 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="pscope-chromium-")
         to_r, to_w = os.pipe()      # we write commands, chromium reads fd 3
         from_r, from_w = os.pipe()  # chromium writes fd 4, we read
-        def child():
+        def child():  # chromium reads commands on fd 3 and writes replies on fd 4
             os.dup2(to_r, 3)
             os.dup2(from_w, 4)
         self.proc = subprocess.Popen([exe] + FLAGS + ["--user-data-dir=" + self.profile,
                                      "about:blank"], pass_fds=(3, 4), preexec_fn=child,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # the child has dup'ed the ends it needs onto 3 and 4 only if our fds were 3/4 free;
-        # pass_fds keeps 3 and 4 as they are in the parent, so map explicitly:
         os.close(to_r)
         os.close(from_w)
         self.w = os.fdopen(to_w, "wb", buffering=0)
