@@ -18,6 +18,7 @@ static void reserve(pt_hbuf *b, size_t more)
     while (cap < b->len + more + 1)
         cap *= 2;
     b->s = pt_xrealloc(b->s, cap);
+    b->s[b->len] = '\0'; /* NUL-terminated from the first allocation on */
     b->cap = cap;
 }
 
