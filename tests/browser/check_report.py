@@ -125,7 +125,7 @@ def main(argv):
         targets = b.send("Target.getTargets")["targetInfos"]
         page = [t for t in targets if t["type"] == "page"][0]
         s = b.send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
-        for dom in ("Page", "Runtime", "Log", "Network"):
+        for dom in ("Page", "Runtime", "Log", "Network", "Performance"):
             b.send(dom + ".enable", session=s)
         for f in files:
             name = os.path.basename(f)
@@ -158,7 +158,9 @@ def main(argv):
             if timing:
                 t = ev("(function(){var n=performance.getEntriesByType('navigation')[0];"
                        "return n ? n.loadEventEnd - n.startTime : -1;})()")
-                print("timing %s load_ms %.1f" % (name, t))
+                pm = {m["name"]: m["value"] for m in
+                      b.send("Performance.getMetrics", session=s)["metrics"]}
+                print("timing %s load_ms %.1f main_thread_ms %.1f" % (name, t, 1000 * pm.get("TaskDuration", -1)))
             sizes = ev("Array.prototype.map.call(document.querySelectorAll('figure.chart svg'),"
                        "function(e){var r=e.getBoundingClientRect();return [r.width,r.height];})")
             nfig = ev("document.querySelectorAll('figure.chart').length")
