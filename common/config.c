@@ -22,6 +22,7 @@ NOINSTR void psc_config_defaults(psc_config *c)
     memset(c, 0, sizeof *c);
     c->enabled = -1;
     c->scale = NAN;
+    c->expected_size = NAN;
     c->max_calls = PSC_DEFAULT_MAX_CALLS;
     c->max_depth = PSC_DEFAULT_MAX_DEPTH;
     c->flush_interval_ns = PSC_DEFAULT_FLUSH_NS;
@@ -167,6 +168,13 @@ NOINSTR static int apply_scalar(psc_config *c, const char *key, const char *val,
         if (errno || end == val || *end || !isfinite(d) || d < 0)
             return *what = "expected a non-negative number", -1;
         c->scale = d;
+    } else if (strcmp(key, "expected_size") == 0) {
+        char *end;
+        errno = 0;
+        double d = strtod(val, &end);
+        if (errno || end == val || *end || !isfinite(d) || d <= 0)
+            return *what = "expected a positive number", -1;
+        c->expected_size = d;
     } else if (strcmp(key, "max_calls") == 0) {
         if (parse_int(val, 0, INT64_MAX, &iv))
             return *what = "expected a non-negative integer (0 = unlimited)", -1;
@@ -203,7 +211,8 @@ NOINSTR static int is_known_key(const char *key)
 {
     static const char *keys[] = {"enabled",   "output",       "label",          "scale",
                                  "max_calls", "max_depth",    "min_duration",   "flush_interval",
-                                 "sample_interval", "include", "exclude"};
+                                 "sample_interval", "include", "exclude",
+                                 "expected_size"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (strcmp(key, keys[i]) == 0)
             return 1;

@@ -6,6 +6,7 @@
  *   scale: number            max_calls: int (0 = unlimited)
  *   min_duration: duration   max_depth: int           flush_interval: duration
  *   sample_interval: duration (0 = off)               include/exclude: regex or list
+ *   expected_size: number (the production n; read by pscope-extrapolate, not the collector)
  * Durations are integers in ns or a number with a unit: ns, us, ms, s (e.g. "10ms").
  * A relative `output` in a file is relative to that file's directory; in PSCOPE_OUTPUT,
  * to the working directory.
@@ -30,6 +31,7 @@ typedef struct psc_config {
     char *output;                /* database path or NULL (default ./pscope.db) */
     char *label;                 /* run label or NULL */
     double scale;                /* problem size n, NAN if unset */
+    double expected_size;        /* target n of pscope-extrapolate, NAN if unset */
     int64_t max_calls;           /* raw-row budget, 0 = unlimited */
     uint64_t min_duration_ns;    /* raw rows only for calls at least this long */
     uint32_t max_depth;          /* deepest tracked stack level */
