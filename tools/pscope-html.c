@@ -5,6 +5,7 @@
  *   pscope-html [SPEC] -o report.html          one run (default: the latest complete run)
  *   pscope-html --diff BASE CURRENT -o d.html  a comparison with pscope-diff's verdict
  *   pscope-html --batch -o DIR SPEC...         one report per run + DIR/index.html
+ *   pscope-html --extrapolate --target N SPEC...  scaling models projected to n = N
  *
  * A thin main: options, run selection (ptool), then the report builders of the library
  * (html.h) and an atomic write of each file (ptool's pt_out). docs/html.md is the manual.
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 "Usage: pscope-html [OPTIONS] [SPEC] [-o report.html]\n"
 "       pscope-html [OPTIONS] --diff BASE CURRENT [-o diff.html]\n"
 "       pscope-html [OPTIONS] --batch -o DIR SPEC...\n"
+"       pscope-html [OPTIONS] --extrapolate --target N SPEC... [-o scaling.html]\n"
 "Self-contained HTML reports (inline SVG charts and icicle graph, no network) of pscope\n"
 "runs. SPEC is DB or DB:RUN (RUN an id or a label), as for the other tools (default\n"
 "database: $PSCOPE_OUTPUT, the nearest .pscope.yaml's output, or ./pscope.db).\n"
@@ -35,6 +37,8 @@ static void usage(FILE *f)
 "                            all, as pscope-diff does); exit 1 when pscope-diff would\n"
 "      --batch               one report per run of each SPEC (a DB alone: all its runs)\n"
 "                            plus DIR/index.html with a trend chart; needs -o DIR\n"
+"      --extrapolate         scaling models of the functions over runs at several\n"
+"                            scales (pscope-extrapolate's), projected to --target N\n"
 "\n"
 "Options:\n"
 "  -o, --output PATH       report file (default: standard output), the directory with --batch\n"
@@ -62,17 +66,21 @@ static _Noreturn void usage_error(const char *fmt, const char *arg)
 }
 
 struct options {
-    int diff, batch, quiet;
+    int diff, batch, extrap, quiet;
+    double target;         /* --target; NAN: not given */
     const char *output;
     pt_html_opts html;
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    enum { O_DIFF = 256, O_BATCH, O_TEMPLATES, O_TIMESTAMP, O_MIN_WIDTH, O_FACTOR };
+    enum { O_DIFF = 256, O_BATCH, O_TEMPLATES, O_TIMESTAMP, O_MIN_WIDTH, O_FACTOR, O_EXTRAP,
+           O_TARGET };
     static const struct option longopts[] = {
         {"diff", no_argument, NULL, O_DIFF},
         {"batch", no_argument, NULL, O_BATCH},
+        {"extrapolate", no_argument, NULL, O_EXTRAP},
+        {"target", required_argument, NULL, O_TARGET},
         {"output", required_argument, NULL, 'o'},
         {"template-dir", required_argument, NULL, O_TEMPLATES},
         {"timestamp", no_argument, NULL, O_TIMESTAMP},
@@ -92,6 +100,11 @@ static int parse_args(int argc, char **argv, struct options *o)
         switch (c) {
         case O_DIFF: o->diff = 1; break;
         case O_BATCH: o->batch = 1; break;
+        case O_EXTRAP: o->extrap = 1; break;
+        case O_TARGET:
+            if ((rc = pt_parse_real("--target", optarg, 1e-9, 1e18, &o->target)))
+                pt_die(rc, NULL);
+            break;
         case 'o': o->output = optarg; break;
         case O_TEMPLATES: o->html.template_dir = optarg; break;
         case O_TIMESTAMP: o->html.timestamp = 1; break;
@@ -123,16 +136,22 @@ static int parse_args(int argc, char **argv, struct options *o)
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (o->diff && o->batch)
-        usage_error("%s", "--diff and --batch cannot be combined");
+    if (o->diff + o->batch + o->extrap > 1)
+        usage_error("%s", "--diff, --batch and --extrapolate cannot be combined");
+    if (o->extrap && isnan(o->target))
+        usage_error("%s", "--extrapolate needs --target N (the problem size to project to)");
+    if (!o->extrap && !isnan(o->target))
+        usage_error("%s", "--target applies to --extrapolate");
     int nargs = argc - optind;
     if (o->diff && nargs != 2)
         usage_error("%s", "--diff needs exactly two specs: BASE CURRENT");
     if (o->batch && nargs < 1)
         usage_error("%s", "--batch needs at least one SPEC");
+    if (o->extrap && nargs < 1)
+        usage_error("%s", "--extrapolate needs at least one SPEC (runs at several scales)");
     if (o->batch && (!o->output || strcmp(o->output, "-") == 0))
         usage_error("%s", "--batch needs -o DIR (the directory the reports go to)");
-    if (!o->diff && !o->batch && nargs > 1)
+    if (!o->diff && !o->batch && !o->extrap && nargs > 1)
         usage_error("unexpected argument '%s' (one run at a time; --batch for several)",
                     argv[optind + 1]);
     return optind;
@@ -166,11 +185,14 @@ static int one_report(const struct options *o, const char *spec)
 int main(int argc, char **argv)
 {
     pt_init("pscope-html");
-    struct options o = {.html = {.top = 15, .min_frac = 0.001, .factor = 2.0}};
+    struct options o = {.target = NAN, .html = {.top = 15, .min_frac = 0.001, .factor = 2.0}};
     int first = parse_args(argc, argv, &o);
     int rc;
     if (o.diff)
         rc = pt_html_diff_main(argv[first], argv[first + 1], o.output, &o.html);
+    else if (o.extrap)
+        rc = pt_html_extrap_main((const char *const *)argv + first, (size_t)(argc - first),
+                                 o.target, o.output, &o.html);
     else if (o.batch)
         rc = pt_html_batch_main((const char *const *)argv + first, (size_t)(argc - first),
                                 o.output, o.quiet, &o.html);

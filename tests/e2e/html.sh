@@ -250,6 +250,27 @@ if idoc is not None:
         if fn != "index.html":
             parse(f"{bdir}/{fn}", f"batch report {fn}")
 
+# ---- --extrapolate: runs at 5 scales of the constructed database ---------------------------
+xdb = f"{tmp}/scales.db"
+build_db(xdb, [b"lin", b"b", b"c", b"d", b"e", b"f", b"g", b"h", b"i"], W, runs=5)
+con = sqlite3.connect(xdb)
+for rid in range(1, 6):
+    con.execute("UPDATE run SET scale = ? WHERE id = ?", (1000 * rid, rid))
+    con.execute("UPDATE function_stat SET self_dur = self_dur * ?, total_dur = total_dur * ? "
+                "WHERE function_id = ?", (rid, rid, rid * 1000))
+con.commit(); con.close()
+tool([html, "--extrapolate", "--target", "100000", xdb, "-o", f"{tmp}/x.html"], 0, "--extrapolate --target 100000")
+xd, xdata = parse(f"{tmp}/x.html", "scaling report")
+if xd is not None:
+    t = xdata.decode()
+    rows = [r for r in xd.iter("tr")]
+    check('id="chart-scaling"' in t and t.count("<svg") == 1, "scaling chart present")
+    check(len(rows) == 1 + 10, f"one model row per function (got {len(rows) - 1})")
+    check("n = 100000" in t and "O(n)" in t, "target and the linear function's class shown")
+tool([html, "--extrapolate", xdb], 2, "--extrapolate without --target")
+tool([html, "--target", "5", xdb], 2, "--target without --extrapolate")
+tool([html, "--extrapolate", "--target", "1e5", hdb, "-o", f"{tmp}/noscale.html"], 3, "--extrapolate on runs without a scale")
+
 # ---- bad input ----------------------------------------------------------------------------
 tool([html, "--bogus"], 2, "unknown option")
 tool([html, "--diff", hdb], 2, "--diff with one spec")

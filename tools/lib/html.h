@@ -86,6 +86,22 @@ void pt_html_timeline(pt_hbuf *b, const char *id, const char *caption, const pt_
 void pt_html_lines(pt_hbuf *b, const char *id, const char *caption, const char *const *xlabels,
                    size_t nx, const double *v, size_t nser, const char *const *series);
 
+/* One function of a scaling chart: measured points (n[i], y[i]) in ns, the fitted model
+ * sampled at (cn[i], cy[i]), and the projection at `target` with its interval. */
+typedef struct pt_scaling_series {
+    const char *name;
+    const double *n, *y;
+    size_t npts;
+    const double *cn, *cy;
+    size_t ncurve;
+    double target, pred, lo, hi;
+} pt_scaling_series;
+
+/* Log-log chart of measured points, fitted models and the projections with their
+ * intervals (error bars at the target). */
+void pt_html_scaling(pt_hbuf *b, const char *id, const char *caption,
+                     const pt_scaling_series *s, size_t n);
+
 /* Append a note paragraph saying a section's data is missing (program text). */
 void pt_html_missing(pt_hbuf *b, const char *what);
 
@@ -132,6 +148,12 @@ int pt_html_diff_main(const char *base, const char *cur, const char *path,
  * stderr when it is a terminal and not quiet. */
 int pt_html_batch_main(const char *const *specs, size_t n, const char *dir, int quiet,
                        const pt_html_opts *o);
+
+/* --extrapolate: scaling models of the functions over the runs of specs[0..n) (a DB alone:
+ * all its runs with a scale; pscope-extrapolate's data layer and analysis), projected to
+ * `target`, written to path (NULL/"-": stdout). */
+int pt_html_extrap_main(const char *const *specs, size_t n, double target, const char *path,
+                        const pt_html_opts *o);
 
 /* Write a finished page atomically to path (NULL/"-": stdout). */
 int pt_html_write(const char *path, const pt_hbuf *page);

@@ -434,3 +434,57 @@ void pt_html_lines(pt_hbuf *b, const char *id, const char *caption, const char *
     pt_html_chart(b, id, caption, sc.text);
     pt_gnuplot_script_free(&sc);
 }
+
+/* Contract in html.h. */
+void pt_html_scaling(pt_hbuf *b, const char *id, const char *caption,
+                     const pt_scaling_series *s, size_t n)
+{
+    pt_gnuplot_script sc = {0};
+    pt_gnuplot_svg_prologue(&sc, 900, 420, NULL);
+    double max = 0;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < s[k].npts; i++)
+            if (s[k].y[i] > max)
+                max = s[k].y[i];
+    const char *uname;
+    double div = time_unit(max, &uname);
+    for (size_t k = 0; k < n; k++) {
+        double *d = pt_xmalloc((s[k].npts + s[k].ncurve + 1) * 4 * sizeof *d);
+        for (size_t i = 0; i < s[k].npts; i++) {
+            d[i * 2] = s[k].n[i];
+            d[i * 2 + 1] = s[k].y[i] / div;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "$p%zu", k);
+        pt_gnuplot_datablock(&sc, name, d, s[k].npts, 2);
+        for (size_t i = 0; i < s[k].ncurve; i++) {
+            d[i * 2] = s[k].cn[i];
+            d[i * 2 + 1] = s[k].cy[i] / div;
+        }
+        snprintf(name, sizeof name, "$c%zu", k);
+        pt_gnuplot_datablock(&sc, name, d, s[k].ncurve, 2);
+        double t[4] = {s[k].target, s[k].pred / div, s[k].lo / div, s[k].hi / div};
+        snprintf(name, sizeof name, "$t%zu", k);
+        pt_gnuplot_datablock(&sc, name, t, 1, 4);
+        free(d);
+    }
+    pt_gnuplot_printf(&sc, "set logscale xy 10\nset grid\nset key outside right top\n"
+                           "set format x '%%g'\nset xlabel ");
+    pt_gnuplot_quote(&sc, "problem size n (log scale)");
+    pt_gnuplot_printf(&sc, "\nset ylabel ");
+    char *yl = pt_xasprintf("self time (%s, log scale)", uname);
+    pt_gnuplot_quote(&sc, yl);
+    free(yl);
+    pt_gnuplot_printf(&sc, "\nplot ");
+    for (size_t k = 0; k < n; k++) {
+        pt_gnuplot_printf(&sc, "%s$c%zu using 1:2 with lines lw 2 lc %zu title ", k ? ", " : "",
+                          k, k + 1);
+        quote_cut(&sc, s[k].name, 40);
+        pt_gnuplot_printf(&sc, ", $p%zu using 1:2 with points pt 7 ps 0.8 lc %zu notitle, "
+                          "$t%zu using 1:2:3:4 with yerrorbars pt 6 ps 1.2 lc %zu notitle",
+                          k, k + 1, k, k + 1);
+    }
+    pt_gnuplot_printf(&sc, "\n");
+    pt_html_chart(b, id, caption, sc.text);
+    pt_gnuplot_script_free(&sc);
+}
