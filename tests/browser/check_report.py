@@ -140,6 +140,11 @@ def main(argv):
                 if "exceptionDetails" in r:
                     return None
                 return r["result"].get("value")
+            # sections off screen are laid out lazily (content-visibility: auto); lay them all
+            # out so that sizes and the full-page screenshot show everything
+            ev("(function(){var s=document.createElement('style');"
+               "s.textContent='main > section{content-visibility:visible !important}';"
+               "document.head.appendChild(s);})()")
             errors = []
             for e in b.events:
                 m = e.get("method")

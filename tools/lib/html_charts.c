@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define CHART_TIMEOUT_MS 15000
+#define TIMELINE_POINTS 600 /* points of the resource timeline */
 
 static int g_checked, g_ok, g_warned;
 static char g_why[256];
@@ -262,7 +263,7 @@ void pt_html_hbars(pt_hbuf *b, const char *id, const char *caption, const char *
     pt_gnuplot_datablock(&sc, "$bars", d, n, nser + 2);
     free(d);
     pt_gnuplot_printf(&sc, "set style fill solid 0.85 noborder\nset grid xtics\n"
-                           "set yrange [%g:-0.6]\nset key top right\n"
+                           "set yrange [%g:-0.6]\nset key below\n"
                            "set xlabel ", (double)n - 0.4);
     pt_gnuplot_quote(&sc, uname);
     pt_gnuplot_printf(&sc, "\n");
@@ -360,17 +361,38 @@ void pt_html_timeline(pt_hbuf *b, const char *id, const char *caption, const pt_
 {
     pt_gnuplot_script sc = {0};
     pt_gnuplot_svg_prologue(&sc, 900, 380, NULL);
+    /* At most TIMELINE_POINTS points: consecutive samples are merged (CPU summed over the
+     * merged interval, RSS at its maximum, GPU averaged), so a long run stays a small
+     * script and a small SVG. */
     int gpu = 0;
+    size_t per = n > TIMELINE_POINTS ? (n + TIMELINE_POINTS - 1) / TIMELINE_POINTS : 1;
+    size_t m = 0;
     double *d = pt_xmalloc((n ? n : 1) * 4 * sizeof *d);
-    for (size_t i = 0; i < n; i++) {
-        double dt = i ? s[i].ts - s[i - 1].ts : s[i].ts;
-        d[i * 4] = s[i].ts / 1e9;
-        d[i * 4 + 1] = dt > 0 && !isnan(s[i].cpu) ? s[i].cpu / dt * 100.0 : NAN;
-        d[i * 4 + 2] = s[i].rss / 1048576.0;
-        d[i * 4 + 3] = s[i].gpu_util;
-        gpu |= !isnan(s[i].gpu_util);
+    for (size_t i = 0; i < n; i += per) {
+        size_t e = i + per < n ? i + per : n;
+        double from = i ? s[i - 1].ts : 0, cpu = 0, rss = NAN, g = 0;
+        size_t ng = 0, ncpu = 0;
+        for (size_t j = i; j < e; j++) {
+            if (!isnan(s[j].cpu)) {
+                cpu += s[j].cpu;
+                ncpu++;
+            }
+            if (!isnan(s[j].rss) && (isnan(rss) || s[j].rss > rss))
+                rss = s[j].rss;
+            if (!isnan(s[j].gpu_util)) {
+                g += s[j].gpu_util;
+                ng++;
+            }
+        }
+        double dt = s[e - 1].ts - from;
+        d[m * 4] = s[e - 1].ts / 1e9;
+        d[m * 4 + 1] = dt > 0 && ncpu ? cpu / dt * 100.0 : NAN;
+        d[m * 4 + 2] = rss / 1048576.0;
+        d[m * 4 + 3] = ng ? g / (double)ng : NAN;
+        gpu |= ng > 0;
+        m++;
     }
-    pt_gnuplot_datablock(&sc, "$res", d, n, 4);
+    pt_gnuplot_datablock(&sc, "$res", d, m, 4);
     free(d);
     static const char *const shade[] = {"#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d"};
     for (size_t i = 0; i < nspans; i++) {
