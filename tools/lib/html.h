@@ -158,6 +158,11 @@ int pt_html_extrap_main(const char *const *specs, size_t n, double target, const
 /* Write a finished page atomically to path (NULL/"-": stdout). */
 int pt_html_write(const char *path, const pt_hbuf *page);
 
+/* Fill the page template with title and body (pt_html_page) and write it to path
+ * (pt_html_write). */
+int pt_html_finish(const pt_html_opts *o, const char *title, const char *body,
+                   const char *path);
+
 /* Fill the page template with title, body and page data, into *out. */
 int pt_html_page(const pt_html_opts *o, const char *title, const char *body, const char *data,
                  pt_hbuf *out);

@@ -168,16 +168,12 @@ int pt_html_batch_main(const char *const *specs, size_t nspecs, const char *dir,
             fprintf(stderr, "\n");
     }
     if (!rc) {
-        pt_hbuf body = {0}, page = {0};
+        pt_hbuf body = {0};
         index_page(&body, e, n, paths);
-        rc = pt_html_page(o, "pscope batch report", pt_hb_str(&body), NULL, &page);
-        if (!rc) {
-            char *path = pt_xasprintf("%s/index.html", dir);
-            rc = pt_html_write(path, &page);
-            free(path);
-        }
+        char *path = pt_xasprintf("%s/index.html", dir);
+        rc = pt_html_finish(o, "pscope batch report", pt_hb_str(&body), path);
+        free(path);
         pt_hb_free(&body);
-        pt_hb_free(&page);
     }
     for (size_t i = 0; i < n; i++) {
         pt_run_clear(&e[i].run);

@@ -313,13 +313,9 @@ int pt_html_diff_main(const char *base_spec, const char *cur_spec, const char *p
     table_section(&b, &res);
     icicle_section(&b, &base, &cur, o->min_frac);
 
-    pt_hbuf page = {0};
     char *title = pt_xasprintf("pscope diff · %s → %s", base_spec, cur_spec);
-    rc = pt_html_page(o, title, pt_hb_str(&b), NULL, &page);
-    if (!rc)
-        rc = pt_html_write(path, &page);
+    rc = pt_html_finish(o, title, pt_hb_str(&b), path);
     free(title);
-    pt_hb_free(&page);
     pt_hb_free(&b);
     free(summary);
     diff_result_free(&res);

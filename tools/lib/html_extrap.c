@@ -173,13 +173,9 @@ int pt_html_extrap_main(const char *const *specs, size_t nspecs, double target,
         }
         pt_hb_put(&b, "</ul>\n</section>\n");
     }
-    pt_hbuf page = {0};
     char *title = pt_xasprintf("pscope scaling · n = %s", tv);
-    rc = pt_html_page(o, title, pt_hb_str(&b), NULL, &page);
-    if (!rc)
-        rc = pt_html_write(path, &page);
+    rc = pt_html_finish(o, title, pt_hb_str(&b), path);
     free(title);
-    pt_hb_free(&page);
     pt_hb_free(&b);
     ex_result_free(&r);
     ex_data_free(&d);

@@ -275,6 +275,18 @@ int pt_html_write(const char *path, const pt_hbuf *page)
 }
 
 /* Contract in html.h. */
+int pt_html_finish(const pt_html_opts *o, const char *title, const char *body,
+                   const char *path)
+{
+    pt_hbuf page = {0};
+    int rc = pt_html_page(o, title, body, NULL, &page);
+    if (!rc)
+        rc = pt_html_write(path, &page);
+    pt_hb_free(&page);
+    return rc;
+}
+
+/* Contract in html.h. */
 int pt_html_page(const pt_html_opts *o, const char *title, const char *body, const char *data,
                  pt_hbuf *out)
 {

@@ -41,6 +41,18 @@ int pt_rd_step(pt_db *db, sqlite3_stmt *st);
  * (first allocation: `first` elements). Never fails (dies on out-of-memory). */
 void pt_rd_grow(void *p, size_t *cap, size_t n, size_t size, size_t first);
 
+/* Fills one zeroed row from the current result row of st; ctx as given to pt_rd_read. */
+typedef void (*pt_rd_fill)(sqlite3_stmt *st, void *row, void *ctx);
+/* Releases rows[0..n) and the array. */
+typedef void (*pt_rd_release)(void *rows, size_t n);
+
+/* The one row-reading loop of every loader: step st (NULL: its prepare failed, already
+ * reported) to the end, each result row into a new zeroed element of `size` bytes filled
+ * by fill. Returns 0 with the array in *rows (NULL when empty) and its length in *n, or
+ * PT_EXIT_DATA after a query error, the rows read so far given to release. */
+int pt_rd_read(pt_db *db, sqlite3_stmt *st, size_t size, pt_rd_fill fill, void *ctx,
+               pt_rd_release release, void **rows, size_t *n);
+
 /* ---- functions (rundata_functions.c, sql/stats_functions.sql) -------------------------- */
 
 typedef struct pt_fnrow {
