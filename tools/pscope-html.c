@@ -58,12 +58,6 @@ static void usage(FILE *f)
 "Documentation: docs/html.md\n");
 }
 
-static _Noreturn void usage_error(const char *fmt, const char *arg)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, fmt, arg);
-    pt_die(PT_EXIT_USAGE, "%s\nTry 'pscope-html --help' for more information.", msg);
-}
 
 struct options {
     int diff, batch, extrap, quiet;
@@ -130,29 +124,29 @@ static int parse_args(int argc, char **argv, struct options *o)
             printf("pscope-html %s\n", pt_version());
             exit(0);
         case ':':
-            usage_error("option '%s' needs a value", argv[optind - 1]);
+            pt_die_usage("option '%s' needs a value", argv[optind - 1]);
         case '?':
         default:
-            usage_error("unknown option '%s'", argv[optind - 1]);
+            pt_die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (o->diff + o->batch + o->extrap > 1)
-        usage_error("%s", "--diff, --batch and --extrapolate cannot be combined");
+        pt_die_usage("%s", "--diff, --batch and --extrapolate cannot be combined");
     if (o->extrap && isnan(o->target))
-        usage_error("%s", "--extrapolate needs --target N (the problem size to project to)");
+        pt_die_usage("%s", "--extrapolate needs --target N (the problem size to project to)");
     if (!o->extrap && !isnan(o->target))
-        usage_error("%s", "--target applies to --extrapolate");
+        pt_die_usage("%s", "--target applies to --extrapolate");
     int nargs = argc - optind;
     if (o->diff && nargs != 2)
-        usage_error("%s", "--diff needs exactly two specs: BASE CURRENT");
+        pt_die_usage("%s", "--diff needs exactly two specs: BASE CURRENT");
     if (o->batch && nargs < 1)
-        usage_error("%s", "--batch needs at least one SPEC");
+        pt_die_usage("%s", "--batch needs at least one SPEC");
     if (o->extrap && nargs < 1)
-        usage_error("%s", "--extrapolate needs at least one SPEC (runs at several scales)");
+        pt_die_usage("%s", "--extrapolate needs at least one SPEC (runs at several scales)");
     if (o->batch && (!o->output || strcmp(o->output, "-") == 0))
-        usage_error("%s", "--batch needs -o DIR (the directory the reports go to)");
+        pt_die_usage("%s", "--batch needs -o DIR (the directory the reports go to)");
     if (!o->diff && !o->batch && !o->extrap && nargs > 1)
-        usage_error("unexpected argument '%s' (one run at a time; --batch for several)",
+        pt_die_usage("unexpected argument '%s' (one run at a time; --batch for several)",
                     argv[optind + 1]);
     return optind;
 }

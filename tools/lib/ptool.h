@@ -73,6 +73,10 @@ void pt_error(const char *fmt, ...) PT_PRINTF(1, 2);
  * open (their temporary files are removed, targets untouched) and exit with `code`. */
 _Noreturn void pt_die(int code, const char *fmt, ...) PT_PRINTF(2, 3);
 
+/* A usage error: "<prog>: <message>" and "Try '<prog> --help' for more information." on
+ * stderr, outputs discarded, exit PT_EXIT_USAGE. */
+_Noreturn void pt_die_usage(const char *fmt, ...) PT_PRINTF(1, 2);
+
 /* malloc/calloc/realloc/strdup that never return NULL: on failure they print "out of
  * memory" and exit 3 (after discarding open outputs). pt_xstrdup(NULL) returns NULL. */
 void *pt_xmalloc(size_t n);
