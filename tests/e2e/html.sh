@@ -250,6 +250,29 @@ if idoc is not None:
         if fn != "index.html":
             parse(f"{bdir}/{fn}", f"batch report {fn}")
 
+# progress on a terminal: "\rN/5 runs" on stderr when it is a TTY, nothing with -q
+import pty
+for quiet in (False, True):
+    master, slave = pty.openpty()
+    p = subprocess.run([html, "--batch", "-o", f"{tmp}/batch_tty"] + (["-q"] if quiet else []) + [bdb],
+                       stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    got = b""
+    try:
+        while True:
+            chunk = os.read(master, 4096)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    os.close(master)
+    if quiet:
+        check(p.returncode == 0 and got == b"", f"--batch -q on a terminal: no progress ({got[:40]!r})")
+    else:
+        check(p.returncode == 0 and b"5/5 runs" in got and b"1/5 runs" in got,
+              f"--batch on a terminal: progress 1/5 .. 5/5 runs ({got[:60]!r})")
+
 # ---- --extrapolate: runs at 5 scales of the constructed database ---------------------------
 xdb = f"{tmp}/scales.db"
 build_db(xdb, [b"lin", b"b", b"c", b"d", b"e", b"f", b"g", b"h", b"i"], W, runs=5)
