@@ -294,6 +294,20 @@ tool([html, "--extrapolate", xdb], 2, "--extrapolate without --target")
 tool([html, "--target", "5", xdb], 2, "--target without --extrapolate")
 tool([html, "--extrapolate", "--target", "1e5", hdb, "-o", f"{tmp}/noscale.html"], 3, "--extrapolate on runs without a scale")
 
+# ---- a run without any data: every section says what is missing --------------------------
+edb = f"{tmp}/empty.db"
+con = sqlite3.connect(edb)
+con.executescript(open("sql/schema.sql").read())
+con.execute("INSERT INTO run(id, label, command, pid, started_wall, ended_wall, dur, clock, pscope_version,"
+            " calls_seen, calls_stored, complete) VALUES(1, 'e', 'x', 1, 1, 2, 100, 'monotonic', '0.1.0', 0, 0, 1)")
+con.commit(); con.close()
+tool([html, edb, "-o", f"{tmp}/empty.html"], 0, "report of a run without calls, threads, stages or samples")
+ed, edata = parse(f"{tmp}/empty.html", "empty report")
+if ed is not None:
+    t = edata.decode()
+    notes = t.count('class="missing"')
+    check(notes == 8 and "<figure" not in t, f"8 sections say their data is missing, no chart (notes {notes})")
+
 # ---- bad input ----------------------------------------------------------------------------
 tool([html, "--bogus"], 2, "unknown option")
 tool([html, "--diff", hdb], 2, "--diff with one spec")
