@@ -10,7 +10,7 @@ packages+=(protobuf-c-compiler libprotobuf-c-dev)  # pscope-export --format ppro
 packages+=(zlib1g-dev)  # pscope-export --format pprof: gzip
 packages+=(uftrace)  # tests/e2e/export_import.sh records the test programs to import them
 packages+=(libzstd-dev)  # trace blocks: zstd-compressed columns (common/traceblk.c)
-packages+=(zlib1g-dev)  # trace blocks: CRC-32 of every block (common/traceblk.c)
+packages+=(python3-html5lib)  # tests/e2e/html.sh: strict HTML5 parse of pscope-html reports
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -73,6 +73,10 @@ void pt_error(const char *fmt, ...) PT_PRINTF(1, 2);
  * open (their temporary files are removed, targets untouched) and exit with `code`. */
 _Noreturn void pt_die(int code, const char *fmt, ...) PT_PRINTF(2, 3);
 
+/* A usage error: "<prog>: <message>" and "Try '<prog> --help' for more information." on
+ * stderr, outputs discarded, exit PT_EXIT_USAGE. */
+_Noreturn void pt_die_usage(const char *fmt, ...) PT_PRINTF(1, 2);
+
 /* malloc/calloc/realloc/strdup that never return NULL: on failure they print "out of
  * memory" and exit 3 (after discarding open outputs). pt_xstrdup(NULL) returns NULL. */
 void *pt_xmalloc(size_t n);
@@ -403,6 +407,10 @@ int pt_out_table(pt_out *o, const pt_table *t);
  * (pscope-export) while keeping the atomic -o FILE: open with PT_FMT_CSV, write only
  * through this stream (no tables), then pt_out_close or pt_out_abort as usual. */
 FILE *pt_out_stream(pt_out *o);
+/* Write `len` bytes of a document made elsewhere (an HTML report) verbatim into o, which
+ * must have been opened in table format and given nothing else. A write error surfaces
+ * at pt_out_close. */
+void pt_out_raw(pt_out *o, const char *data, size_t len);
 
 /* Finish the document: JSON/JUnit are written now; a file is flushed, synced and renamed
  * over its target. Frees `o`. Returns 0, or PT_EXIT_USAGE after a message if anything

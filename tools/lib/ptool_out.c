@@ -816,3 +816,9 @@ void pt__out_abort_all(void)
             pt_out_abort(pending[i]);
     fflush(stdout);
 }
+
+/* Contract in ptool.h. */
+void pt_out_raw(pt_out *o, const char *data, size_t len)
+{
+    fwrite(data, 1, len, o->f); /* a short write leaves ferror set: pt_out_close reports it */
+}
