@@ -65,17 +65,24 @@ PSC_NOINSTR static size_t rowblock_bytes(void)
     return sizeof(psc_rowblock) + PSC_ROWBLOCK_ROWS * sizeof(cct_row);
 }
 
-PSC_NOINSTR void psc_thread_rec_free(psc_thread_rec *r)
+/* Unmap a chain of row blocks linked through next. */
+PSC_NOINSTR static void unmap_chain(psc_rowblock *b)
 {
-    if (!r)
-        return;
-    int saved = errno;
-    psc_rowblock *b = r->row_read ? r->row_read : atomic_load_explicit(&r->row_first, memory_order_acquire);
     while (b) {
         psc_rowblock *next = atomic_load_explicit(&b->next, memory_order_acquire);
         munmap(b, rowblock_bytes());
         b = next;
     }
+}
+
+PSC_NOINSTR void psc_thread_rec_free(psc_thread_rec *r)
+{
+    if (!r)
+        return;
+    int saved = errno;
+    unmap_chain(r->row_read ? r->row_read : atomic_load_explicit(&r->row_first, memory_order_acquire));
+    unmap_chain(atomic_load_explicit(&r->row_free, memory_order_acquire));
+    unmap_chain(r->row_spare);
     cct_destroy(r->cct);
     munmap(r, sizeof *r);
     errno = saved;
@@ -188,9 +195,19 @@ PSC_NOINSTR static void on_row(void *arg, const cct_row *row)
             wait_for_writer(r);
         else if (waiting >= 8 && (waiting & 7) == 0)
             wake_writer_keep_errno(); /* rows pile up: the writer may be asleep for a while */
-        int saved = errno;
-        psc_rowblock *nb = map_zeroed(rowblock_bytes());
-        errno = saved;
+        if (!r->row_spare) /* the writer's drained blocks, all at once */
+            r->row_spare = atomic_exchange_explicit(&r->row_free, NULL, memory_order_acquire);
+        psc_rowblock *nb = r->row_spare;
+        if (nb) {
+            r->row_spare = atomic_load_explicit(&nb->next, memory_order_relaxed);
+            atomic_store_explicit(&nb->next, NULL, memory_order_relaxed);
+            atomic_store_explicit(&nb->count, 0, memory_order_relaxed);
+            atomic_fetch_sub_explicit(&r->row_nfree, 1, memory_order_relaxed);
+        } else {
+            int saved = errno;
+            nb = map_zeroed(rowblock_bytes());
+            errno = saved;
+        }
         if (!nb) {
             atomic_fetch_add_explicit(&r->rows_dropped, 1, memory_order_relaxed);
             return;

@@ -42,6 +42,7 @@ typedef struct psc_rowblock {
 #define PSC_ROWBLOCK_ROWS 2048u  /* rows per block (96 KiB) */
 #define PSC_ROW_TABLE 1u         /* cct_row.flags: the call gets a `call` row (within the budget) */
 #define PSC_ROWBLOCK_MAX 64u     /* blocks a thread may have waiting before it waits */
+#define PSC_ROWBLOCK_KEEP 16u    /* drained blocks a thread keeps for reuse */
 #define PSC_FRAME_POS_SLOTS 256u /* per-thread cache: function -> its return-address slot offset */
 
 /* A program thread registered with the current run (hooks.c). Mapped with mmap (the
@@ -63,6 +64,12 @@ typedef struct psc_thread_rec {
     psc_rowblock *_Atomic row_first; /* thread: its first block (set once, release) */
     psc_rowblock *row_read;        /* writer: block being drained ... */
     uint32_t row_read_pos;         /* ... and rows of it already taken */
+    /* Drained blocks for reuse (no mmap/munmap per block: page faults and the TLB
+     * shootdowns of munmap cost more than the rows): the writer pushes onto row_free
+     * (CAS), the thread takes the whole list at once (exchange) into row_spare. */
+    psc_rowblock *_Atomic row_free;
+    _Atomic uint32_t row_nfree;    /* blocks on row_free and row_spare, at most PSC_ROWBLOCK_KEEP */
+    psc_rowblock *row_spare;       /* thread: taken from row_free, not yet reused */
     int adopted;                   /* writer: has a writer-side record */
     struct { uint64_t addr, delta; } frame_pos[PSC_FRAME_POS_SLOTS]; /* thread: see hooks.c */
     struct psc_thread_rec *next;   /* registry link (psc_state.reg_lock) */

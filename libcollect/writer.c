@@ -380,7 +380,17 @@ PSC_NOINSTR static uint64_t drain_rows(struct psc_wthread *t)
         taken += n - r->row_read_pos;
         r->row_read = next;
         r->row_read_pos = 0;
-        munmap(b, sizeof(psc_rowblock) + PSC_ROWBLOCK_ROWS * sizeof(cct_row));
+        if (atomic_load_explicit(&r->row_nfree, memory_order_relaxed) < PSC_ROWBLOCK_KEEP) {
+            /* back to the thread for reuse (internal.h: row_free) */
+            atomic_fetch_add_explicit(&r->row_nfree, 1, memory_order_relaxed);
+            psc_rowblock *head = atomic_load_explicit(&r->row_free, memory_order_relaxed);
+            do
+                atomic_store_explicit(&b->next, head, memory_order_relaxed);
+            while (!atomic_compare_exchange_weak_explicit(&r->row_free, &head, b, memory_order_release,
+                                                          memory_order_relaxed));
+        } else {
+            munmap(b, sizeof(psc_rowblock) + PSC_ROWBLOCK_ROWS * sizeof(cct_row));
+        }
         atomic_fetch_sub_explicit(&r->row_blocks, 1, memory_order_release);
     }
     return taken;
