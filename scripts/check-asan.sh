@@ -42,11 +42,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # A hang (e.g. a deadlock in a forked child, see docs/hardening.md) must fail the check
 # rather than stall CI: the whole run is bounded by CHECK_ASAN_TIMEOUT seconds (timeout(1)
 # signals its entire process group).
-timeout -k 20 "${CHECK_ASAN_TIMEOUT:-900}" \
+timeout -k 20 "${CHECK_ASAN_TIMEOUT:-2400}" \
   "$MAKE" --no-print-directory B="$ASAN_B" OPT="-O1 -g" \
   EXTRA_CFLAGS="$SAN_FLAGS" EXTRA_LDFLAGS="$SAN_FLAGS" \
   LIBS_COLLECT="$LIBS_COLLECT_BASE $SAN_FLAGS" test
 rc=$?
-[ "$rc" -eq 124 ] && echo "check-asan: timed out after ${CHECK_ASAN_TIMEOUT:-900} s" >&2
+[ "$rc" -eq 124 ] && echo "check-asan: timed out after ${CHECK_ASAN_TIMEOUT:-2400} s" >&2
 echo "check-asan: $( [ $rc -eq 0 ] && echo passed || echo FAILED ) in $(( $(date +%s) - start )) s (build dir $ASAN_B)"
 exit $rc
