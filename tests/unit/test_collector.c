@@ -430,12 +430,27 @@ static void test_schema_upgrade(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     sqlite3_close(db);
     CU_ASSERT_EQUAL_FATAL(sqlite3_open(path_in_tmp("t.db"), &db), SQLITE_OK);
-    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+    /* what version 2 added: the table, and the columns with the views that read them */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist;"
+                                     "DROP VIEW function_compensated; DROP VIEW callpath_compensated;"
+                                     "DROP VIEW function_oncpu; DROP VIEW callpath_oncpu;"
+                                     "ALTER TABLE run DROP COLUMN hook_ns;"
+                                     "ALTER TABLE run DROP COLUMN hook_inner_ns;"
+                                     "ALTER TABLE run DROP COLUMN collector_wait_ns;"
+                                     "ALTER TABLE thread DROP COLUMN collector_wait_ns;"
+                                     "ALTER TABLE resource_sample DROP COLUMN runq_ns;"
+                                     "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     db = profile("foo_loop", 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     CU_ASSERT_EQUAL(q(db, "PRAGMA user_version"), 2);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE complete = 1"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name IN"
+                          " ('hook_ns', 'hook_inner_ns', 'collector_wait_ns')"), 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('resource_sample')"
+                          " WHERE name = 'runq_ns'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name IN"
+                          " ('function_compensated', 'function_oncpu')"), 2);
     CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 1);
     CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
                           " WHERE f.run_id = 2 AND f.name = 'loop'"), 6);

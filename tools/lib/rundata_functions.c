@@ -49,6 +49,10 @@ int pt_functions_load(pt_db *db, int64_t run_id, pt_fnrow **out, size_t *n,
         r->self_share = pt_sql_col_real(st, i++);
         r->total_share = pt_sql_col_real(st, i++);
         *thread_time = pt_sql_col_real(st, i++);
+        r->self_raw = r->self; /* honest-time fields until stats_honest fills them */
+        r->total_raw = r->total;
+        r->oncpu_share = r->oncpu = NAN;
+        r->cpu_samples = 0;
         if (!r->name)
             r->name = pt_xstrdup("");
     }

@@ -36,6 +36,10 @@ int pt_hotspots_load(pt_db *db, int64_t run_id, double k, pt_hotspot **out, size
         h->speedup_k = pt_sql_col_real(st, 10);
         h->saved = pt_sql_col_real(st, 11);
         *thread_time = pt_sql_col_real(st, 12);
+        h->self_raw = h->basis_time = h->self; /* honest-time fields until stats_honest */
+        h->oncpu_share = h->oncpu = h->blocked_share = NAN;
+        h->cpu_samples = 0;
+        h->runq_known = 0;
     }
     if (rc < 0) {
         pt_hotspots_free(rows, *n);

@@ -91,6 +91,7 @@ int stats_view_table(stats_ctx *c)
                    (long long)r->calls_seen);
         stats_check(pt_functions_exact(c->db, c->run.id, c->db_path, rows, n));
     }
+    stats_honest *honest = stats_honest_functions(c, rows, n, &thread_time);
     n = select_functions(o, rows, n);
     if (o->nsort == 0) {
         o->sort[0] = PT_FK_SELF;
@@ -115,6 +116,7 @@ int stats_view_table(stats_ctx *c)
     if (shown < total_functions)
         pt_out_header(c->out, "showing %zu of %zu functions%s", shown, total_functions,
                       n < total_functions ? " (filtered)" : "");
+    stats_honest_header(c, honest);
     pt_out_meta(c->out, "percentile_method", cJSON_CreateString(o->exact ? "exact" : "histogram"));
     pt_out_meta(c->out, "thread_time_ns", cJSON_CreateNumber(thread_time));
     pt_out_meta(c->out, "functions_total", cJSON_CreateNumber((double)total_functions));
@@ -141,6 +143,18 @@ int stats_view_table(stats_ctx *c)
     int c_max = pt_table_add_col(t, "max_dur", "max", PT_COL_DUR, PT_COL_BOTH);
     int c_share = pt_table_add_col(t, "self_share", "%run", PT_COL_SHARE, PT_COL_BOTH);
     int c_tshare = pt_table_add_col(t, "total_share", "%total", PT_COL_SHARE, PT_COL_MACHINE);
+    /* honest-time columns only where the run has their data (docs/stats.md) */
+    int has_cpu = stats_honest_has_cpu(honest), comp = stats_honest_compensated(honest);
+    int c_oncpu = -1, c_oncpu_dur = -1, c_samples = -1, c_self_raw = -1, c_total_raw = -1;
+    if (has_cpu) {
+        c_oncpu = pt_table_add_col(t, "oncpu_share", "on-CPU", PT_COL_SHARE, PT_COL_BOTH);
+        c_oncpu_dur = pt_table_add_col(t, "oncpu_dur", "on-CPU time", PT_COL_DUR, PT_COL_MACHINE);
+        c_samples = pt_table_add_col(t, "cpu_samples", "samples", PT_COL_INT, PT_COL_MACHINE);
+    }
+    if (comp) {
+        c_self_raw = pt_table_add_col(t, "self_raw_dur", "self raw", PT_COL_DUR, PT_COL_MACHINE);
+        c_total_raw = pt_table_add_col(t, "total_raw_dur", "total raw", PT_COL_DUR, PT_COL_MACHINE);
+    }
     int c_label = pt_table_add_col(t, "function", "function (file:line)", PT_COL_TEXT, PT_COL_HUMAN);
     for (size_t i = 0; i < shown; i++) {
         pt_fnrow *r = &rows[i];
@@ -172,6 +186,15 @@ int stats_view_table(stats_ctx *c)
         pt_table_set_real(t, c_max, r->max);
         pt_table_set_real(t, c_share, r->self_share);
         pt_table_set_real(t, c_tshare, r->total_share);
+        if (has_cpu) {
+            pt_table_set_real(t, c_oncpu, r->oncpu_share);
+            pt_table_set_real(t, c_oncpu_dur, r->oncpu);
+            pt_table_set_int(t, c_samples, r->cpu_samples);
+        }
+        if (comp) {
+            pt_table_set_real(t, c_self_raw, r->self_raw);
+            pt_table_set_real(t, c_total_raw, r->total_raw);
+        }
         char *label = pt_func_label(r->name, r->file, r->line);
         pt_table_set_text(t, c_label, label);
         free(label);
@@ -182,6 +205,7 @@ int stats_view_table(stats_ctx *c)
     if (n == 0)
         pt_out_note(c->out, "no function matches the filter");
     pt_functions_free(rows, n);
+    stats_honest_free(honest);
     return 0;
 }
 
@@ -196,6 +220,8 @@ int stats_view_hotspots(stats_ctx *c)
     size_t nh;
     double thread_time;
     stats_check(pt_hotspots_load(c->db, c->run.id, k, &hs, &nh, &thread_time));
+    stats_honest *honest = stats_honest_hotspots(c, hs, nh, k, &thread_time);
+    int has_cpu = stats_honest_has_cpu(honest), oncpu_basis = stats_honest_oncpu_basis(honest);
 
     pt_table *t = pt_table_new("hotspots");
     int c_rank = pt_table_add_col(t, "rank", "#", PT_COL_INT, PT_COL_BOTH);
@@ -211,7 +237,15 @@ int stats_view_hotspots(stats_ctx *c)
     snprintf(title, sizeof title, "if %g× faster", k);
     int c_sk = pt_table_add_col(t, "speedup_k", title, PT_COL_RATIO, PT_COL_BOTH);
     int c_saved = pt_table_add_col(t, "saved_dur", "time saved", PT_COL_DUR, PT_COL_BOTH);
+    int c_oncpu = -1, c_oncpu_dur = -1, c_samples = -1, c_blocked = -1;
+    if (has_cpu) {
+        c_oncpu = pt_table_add_col(t, "oncpu_share", "on-CPU", PT_COL_SHARE, PT_COL_BOTH);
+        c_oncpu_dur = pt_table_add_col(t, "oncpu_dur", "on-CPU time", PT_COL_DUR, PT_COL_MACHINE);
+        c_samples = pt_table_add_col(t, "cpu_samples", "samples", PT_COL_INT, PT_COL_MACHINE);
+        c_blocked = pt_table_add_col(t, "blocked_share", "blocked", PT_COL_SHARE, PT_COL_MACHINE);
+    }
     int c_label = pt_table_add_col(t, "function", "function (file:line)", PT_COL_TEXT, PT_COL_HUMAN);
+    pt_hotspot *shown_rows = pt_xcalloc(nh ? nh : 1, sizeof *shown_rows);
 
     int64_t limit = stats_row_limit(o, 10);
     int64_t rank = 0, matching = 0, total = (int64_t)nh;
@@ -244,6 +278,13 @@ int stats_view_hotspots(stats_ctx *c)
         pt_table_set_real(t, c_max, maxs);
         pt_table_set_real(t, c_sk, h->speedup_k);
         pt_table_set_real(t, c_saved, h->saved);
+        if (has_cpu) {
+            pt_table_set_real(t, c_oncpu, h->oncpu_share);
+            pt_table_set_real(t, c_oncpu_dur, h->oncpu);
+            pt_table_set_int(t, c_samples, h->cpu_samples);
+            pt_table_set_real(t, c_blocked, h->blocked_share);
+        }
+        shown_rows[rank - 1] = *h;
         char *label = pt_func_label(name, file, line);
         pt_table_set_text(t, c_label, label);
         if (rank == 1) {
@@ -257,7 +298,6 @@ int stats_view_hotspots(stats_ctx *c)
         if (share >= 0.10)
             pt_table_set_mark(t, PT_MARK_HOT, NULL);
     }
-    pt_hotspots_free(hs, nh);
     if (total == 0) {
         pt_table_free(t);
         pt_die(PT_EXIT_DATA, "%s: run %lld has no function calls to rank", c->db_path,
@@ -265,14 +305,25 @@ int stats_view_hotspots(stats_ctx *c)
     }
     stats_run_header(c);
     char tt[PT_DUR_BUFSZ];
-    pt_out_header(c->out, "Amdahl ranking by time saved · p = self time / thread time %s · "
-                  "factor k = %g", pt_fmt_dur(thread_time, tt, sizeof tt), k);
+    if (oncpu_basis)
+        pt_out_header(c->out, "Amdahl ranking by time saved · p = on-CPU time / all functions' "
+                      "on-CPU time %s · factor k = %g", pt_fmt_dur(thread_time, tt, sizeof tt), k);
+    else
+        pt_out_header(c->out, "Amdahl ranking by time saved · p = self time / thread time %s · "
+                      "factor k = %g", pt_fmt_dur(thread_time, tt, sizeof tt), k);
+    stats_honest_header(c, honest);
     if (rank < matching)
         pt_out_header(c->out, "showing the top %lld of %lld functions (--top 0 for all)",
                       (long long)rank, (long long)matching);
     pt_out_meta(c->out, "factor", cJSON_CreateNumber(k));
     pt_out_meta(c->out, "thread_time_ns", cJSON_CreateNumber(thread_time));
     stats_emit(c, t);
+    for (int64_t i = 0; i < rank; i++)
+        stats_honest_blocked_note(c, &shown_rows[i]);
+    free(shown_rows); /* copies: the strings belong to hs */
+    pt_hotspots_free(hs, nh);
+    stats_honest_free(honest);
+    const char *of_what = oncpu_basis ? "on-CPU time" : "run time";
     if (!top_label) {
         pt_out_note(c->out, "no function matches the filter");
         return 0;
@@ -281,16 +332,16 @@ int stats_view_hotspots(stats_ctx *c)
     pt_fmt_dur(top_saved, saved, sizeof saved);
     if (top_p >= 0.99) {
         pt_out_note(c->out,
-                    "Top candidate: %s takes nearly all of the measured time (%.1f%%): making it "
+                    "Top candidate: %s takes nearly all of the measured %s (%.1f%%): making it "
                     "%g× faster makes the whole run %.2f× faster (saves %s); the overall speedup "
                     "is bounded only by how much faster it can be made.",
-                    top_label, top_p * 100.0, k, top_k, saved);
+                    top_label, oncpu_basis ? "on-CPU time" : "time", top_p * 100.0, k, top_k, saved);
     } else {
         pt_out_note(c->out,
-                    "Top candidate: %s, %.1f%% of run time. Making it %g× faster would make the "
+                    "Top candidate: %s, %.1f%% of %s. Making it %g× faster would make the "
                     "whole run %.2f× faster (saves %s, %.1f%% of the time); even removing it "
                     "entirely cannot make the run more than %.2f× faster.%s",
-                    top_label, top_p * 100.0, k, top_k, saved,
+                    top_label, top_p * 100.0, of_what, k, top_k, saved,
                     top_p * (1.0 - 1.0 / k) * 100.0, top_max,
                     top_p < 0.10 ? " No single function dominates: look at the algorithm and "
                                    "the callers (--tree) rather than tuning one function."
