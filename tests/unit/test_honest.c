@@ -321,7 +321,7 @@ static void test_hotspots_compensated(void)
 static void test_oncpu(void)
 {
     fx_result r = STATS(DB, "--run", "cpu", "--format", "json");
-    cJSON *doc = json_of(&r);
+    cJSON *doc = json_of(&r), *rows;
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(doc, "basis")->valuestring, "oncpu");
     NEAR(num(doc, "basis_ns"), 810000, 1e-6);
@@ -342,11 +342,22 @@ static void test_oncpu(void)
     }
     cJSON_Delete(doc);
 
+    /* --sort oncpu: by on-CPU time */
+    r = STATS(DB, "--run", "cpu", "--sort", "oncpu", "--format", "json");
+    doc = json_of(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    rows = cJSON_GetObjectItem(doc, "functions");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "name")->valuestring,
+                           "work");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 2), "name")->valuestring,
+                           "blocked");
+    cJSON_Delete(doc);
+
     /* hotspots: on-CPU ranking puts work first; the blocked function is marked */
     r = STATS(DB, "--run", "cpu", "--hotspots", "--format", "json");
     doc = json_of(&r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-    cJSON *rows = cJSON_GetObjectItem(doc, "hotspots");
+    rows = cJSON_GetObjectItem(doc, "hotspots");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "name")->valuestring,
                            "work");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 2), "name")->valuestring,

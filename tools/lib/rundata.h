@@ -75,7 +75,7 @@ void pt_functions_free(pt_fnrow *rows, size_t n);
 /* Sort keys of the function table; pt_fn_sort_names[] holds their --sort names. */
 typedef enum {
     PT_FK_CALLS, PT_FK_SELF, PT_FK_TOTAL, PT_FK_MEAN, PT_FK_P50, PT_FK_P95, PT_FK_P99,
-    PT_FK_MAX, PT_FK_NAME, PT_FK_FILE, PT_FK_COUNT
+    PT_FK_MAX, PT_FK_NAME, PT_FK_FILE, PT_FK_ONCPU, PT_FK_COUNT
 } pt_fn_key;
 extern const char *const pt_fn_sort_names[PT_FK_COUNT];
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 const char *const pt_fn_sort_names[PT_FK_COUNT] = {
-    "calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file",
+    "calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file", "oncpu",
 };
 
 /* Contract in rundata.h. */
@@ -181,6 +181,7 @@ static int cmp_fn(const void *pa, const void *pb, void *k_)
             if (!r)
                 r = (a->line > b->line) - (a->line < b->line);
             break;
+        case PT_FK_ONCPU: r = pt_cmp_desc(a->oncpu, b->oncpu); break;
         case PT_FK_COUNT:
         default: break;
         }

@@ -6,6 +6,7 @@
 #include "rundata_honest.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,24 +17,42 @@ struct id_pos {
     size_t pos;
 };
 
+_Static_assert(offsetof(struct id_pos, id) == 0 && offsetof(pt_cp_comp, id) == 0 &&
+                   offsetof(pt_fn_comp, function_id) == 0,
+               "find_id reads the id at the start of each element");
+
 static int cmp_id_pos(const void *a, const void *b)
 {
     int64_t x = ((const struct id_pos *)a)->id, y = ((const struct id_pos *)b)->id;
     return (x > y) - (x < y);
 }
 
-/* Position of id in the sorted map[0..n), SIZE_MAX when absent. */
-static size_t find_pos(const struct id_pos *map, size_t n, int64_t id)
+/* Index of the element whose leading int64_t id is `id` in base[0..n) (elements of `size`
+ * bytes, ascending id), SIZE_MAX when absent. Every array searched here (struct id_pos,
+ * pt_cp_comp, pt_fn_comp) starts with its id. */
+static size_t find_id(const void *base, size_t n, size_t size, int64_t id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (map[mid].id < id)
+        int64_t at;
+        memcpy(&at, (const char *)base + mid * size, sizeof at);
+        if (at < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && map[lo].id == id ? map[lo].pos : SIZE_MAX;
+    int64_t at = 0;
+    if (lo < n)
+        memcpy(&at, (const char *)base + lo * size, sizeof at);
+    return lo < n && at == id ? lo : SIZE_MAX;
+}
+
+/* Position of id in the sorted map[0..n), SIZE_MAX when absent. */
+static size_t find_pos(const struct id_pos *map, size_t n, int64_t id)
+{
+    size_t k = find_id(map, n, sizeof *map, id);
+    return k == SIZE_MAX ? SIZE_MAX : map[k].pos;
 }
 
 /* Contract in rundata_honest.h. */
@@ -263,29 +282,15 @@ void pt_honest_free(pt_honest *h)
 /* Contract in rundata_honest.h. */
 const pt_fn_comp *pt_honest_fn(const pt_honest *h, int64_t function_id)
 {
-    size_t lo = 0, hi = h->nfn;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->fn[mid].function_id < function_id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < h->nfn && h->fn[lo].function_id == function_id ? &h->fn[lo] : NULL;
+    size_t k = find_id(h->fn, h->nfn, sizeof *h->fn, function_id);
+    return k == SIZE_MAX ? NULL : &h->fn[k];
 }
 
 /* Contract in rundata_honest.h. */
 const pt_cp_comp *pt_honest_cp(const pt_honest *h, int64_t callpath_id)
 {
-    size_t lo = 0, hi = h->ncp;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->cp[mid].id < callpath_id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < h->ncp && h->cp[lo].id == callpath_id ? &h->cp[lo] : NULL;
+    size_t k = find_id(h->cp, h->ncp, sizeof *h->cp, callpath_id);
+    return k == SIZE_MAX ? NULL : &h->cp[k];
 }
 
 /* Contract in rundata_honest.h. */
