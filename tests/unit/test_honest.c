@@ -444,9 +444,29 @@ static void test_options_and_errors(void)
     CU_ASSERT_EQUAL(r.status, 0);
     CU_ASSERT_PTR_NULL(strstr(r.out, "for the collector"));
     fx_result_free(&r);
+    /* a calibration out of range is not used: negative -> measured figures; an inner part
+     * above the whole -> inner 0, so a's self = 300,000 - 20 calls made * 100 */
     db = NULL;
     sqlite3_open(DB, &db);
-    fx_exec(db, "UPDATE run SET collector_wait_ns = 20000 WHERE id = 1");
+    fx_exec(db, "UPDATE run SET collector_wait_ns = 20000, hook_ns = -5 WHERE id = 1");
+    sqlite3_close(db);
+    r = STATS(DB, "--run", "comp", "--format", "json");
+    cJSON *doc = json_of(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT(cJSON_IsFalse(cJSON_GetObjectItem(doc, "compensated")));
+    NEAR(num(row_named(doc, "functions", "a"), "self_dur"), 300000, 0);
+    cJSON_Delete(doc);
+    sqlite3_open(DB, &db);
+    fx_exec(db, "UPDATE run SET hook_ns = 100, hook_inner_ns = 500 WHERE id = 1");
+    sqlite3_close(db);
+    r = STATS(DB, "--run", "comp", "--format", "json");
+    doc = json_of(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    NEAR(num(row_named(doc, "functions", "a"), "self_dur"), 298000, 1e-6);
+    NEAR(num(doc, "hook_inner_ns"), 0, 0);
+    cJSON_Delete(doc);
+    sqlite3_open(DB, &db);
+    fx_exec(db, "UPDATE run SET hook_inner_ns = 30 WHERE id = 1");
     sqlite3_close(db);
 }
 
