@@ -422,6 +422,8 @@ static void test_options_and_errors(void)
 {
     /* --basis oncpu on a run without samples: exit 3 with the reason */
     fx_result r = STATS(DB, "--run", "comp", "--basis", "oncpu");
+    if (r.status != 3)
+        fprintf(stderr, "--basis oncpu without samples: exit %d\n%s\n", r.status, r.err);
     CU_ASSERT_EQUAL(r.status, 3);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "has no per-thread CPU samples"));
     fx_result_free(&r);

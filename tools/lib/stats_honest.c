@@ -30,13 +30,16 @@ struct stats_honest {
 static stats_honest *honest_open(stats_ctx *c)
 {
     stats_honest *s = pt_xcalloc(1, sizeof *s);
-    stats_check(pt_honest_load(c->db, c->run.id, &s->h));
-    s->compensated = !c->opt->raw && pt_honest_calibrated(&s->h);
+    int rc = pt_honest_load(c->db, c->run.id, &s->h);
     int has_cpu = s->h.cpu_samples > 0;
+    if (rc || (c->opt->basis == STATS_BASIS_ONCPU && !has_cpu))
+        stats_honest_free(s); /* nothing left allocated behind the exit */
+    stats_check(rc);
     if (c->opt->basis == STATS_BASIS_ONCPU && !has_cpu)
         pt_die(PT_EXIT_DATA, "%s: run %lld has no per-thread CPU samples, so --basis oncpu "
                "cannot be estimated (was the sampler off? sample_interval); use --basis thread",
                c->db_path, (long long)c->run.id);
+    s->compensated = !c->opt->raw && pt_honest_calibrated(&s->h);
     s->oncpu_basis = has_cpu && c->opt->basis != STATS_BASIS_THREAD;
     return s;
 }
