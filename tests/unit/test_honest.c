@@ -216,8 +216,10 @@ static double sql_num(const char *sql)
 static void test_views(void)
 {
     NEAR(sql_num("SELECT self_comp FROM callpath_compensated WHERE callpath_id = 1"), 99200, 1e-6);
-    NEAR(sql_num("SELECT total_comp FROM callpath_compensated WHERE callpath_id = 1"), 996270, 1e-6);
-    NEAR(sql_num("SELECT total_comp FROM callpath_compensated WHERE callpath_id = 5"), 299540, 1e-6);
+    NEAR(sql_num("SELECT total_comp FROM callpath_compensated WHERE callpath_id = 1"), 996270,
+         1e-6);
+    NEAR(sql_num("SELECT total_comp FROM callpath_compensated WHERE callpath_id = 5"), 299540,
+         1e-6);
     NEAR(sql_num("SELECT SUM(self_comp) FROM callpath_compensated WHERE run_id = 1"), 996270, 1e-6);
     NEAR(sql_num("SELECT self_comp FROM function_compensated WHERE name = 'r'"), 249490, 1e-6);
     NEAR(sql_num("SELECT total_comp FROM function_compensated WHERE name = 'r'"), 399370, 1e-6);
@@ -399,7 +401,8 @@ static void test_oncpu(void)
     NEAR(num(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "hotspots"), 0), "share"), 0.95, 1e-12);
     cJSON_Delete(doc);
     /* without it, the excluded function still counts in the basis */
-    r = STATS(DB, "--run", "cpu", "--basis", "thread", "--exclude", "^blocked$", "--format", "json");
+    r = STATS(DB, "--run", "cpu", "--basis", "thread", "--exclude", "^blocked$", "--format",
+              "json");
     doc = json_of(&r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     NEAR(num(row_named(doc, "functions", "work"), "self_share"), 0.4, 1e-12);

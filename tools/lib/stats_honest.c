@@ -49,6 +49,21 @@ static double clamp0(double v)
     return v > 0 ? v : 0;
 }
 
+/* A function's self time with the hook cost removed: its own calls' inner part and the
+ * outer part of the calls it made (f: its tree totals, NULL when it has no call path). */
+static double comp_self(const stats_honest *s, double self, int64_t calls, const pt_fn_comp *f)
+{
+    double inner = s->h.hook_inner_ns, outer = s->h.hook_ns - inner;
+    return clamp0(self - (double)calls * inner - (f ? f->child_calls : 0) * outer);
+}
+
+/* Whether a function counts in the basis: always, or under --exclude-from-basis only when
+ * it passes --filter/--exclude. */
+static int in_basis(const stats_ctx *c, const char *name, const char *file, int64_t line)
+{
+    return !c->opt->exclude_from_basis || pt_filter_match(c->opt->filter, name, file, line);
+}
+
 /* The time a function counts with on the basis: on-CPU time when estimated (its whole self
  * time otherwise: an upper bound), or its self time. */
 static double basis_time(const stats_honest *s, double self, double oncpu)
@@ -68,21 +83,20 @@ stats_honest *stats_honest_functions(stats_ctx *c, pt_fnrow *rows, size_t n, dou
         r->total_raw = r->total;
         s->thread_raw += r->self;
         if (s->compensated) {
-            double inner = s->h.hook_inner_ns, outer = s->h.hook_ns - inner;
             double calls = (double)r->calls;
-            double made = f ? f->child_calls : 0;
-            r->self = clamp0(r->self - calls * inner - made * outer);
-            r->total = clamp0(r->total - (f ? f->outer_sub : calls * inner));
-            r->mean = r->calls > 0 ? clamp0(r->mean * calls - (f ? f->all_sub : calls * inner)) / calls
-                                   : r->mean;
+            r->self = comp_self(s, r->self, r->calls, f);
+            r->total = clamp0(r->total - (f ? f->outer_sub : calls * s->h.hook_inner_ns));
+            double all_sub = f ? f->all_sub : calls * s->h.hook_inner_ns;
+            r->mean = r->calls > 0 ? clamp0(r->mean * calls - all_sub) / calls : r->mean;
             r->self_per_call = r->calls > 0 ? r->self / calls : NAN;
-            r->total_per_call = r->primitive_calls > 0 ? r->total / (double)r->primitive_calls : NAN;
+            r->total_per_call =
+                r->primitive_calls > 0 ? r->total / (double)r->primitive_calls : NAN;
         }
         r->cpu_samples = f ? f->samples : 0;
         r->oncpu_share = f ? pt_oncpu_share(f->samples, f->cpu_ns, f->window_ns) : NAN;
         r->oncpu = r->oncpu_share * r->self;
         sum_self += r->self;
-        if (!c->opt->exclude_from_basis || pt_filter_match(c->opt->filter, r->name, r->file, r->line))
+        if (in_basis(c, r->name, r->file, r->line))
             basis_total += basis_time(s, r->self, r->oncpu);
     }
     for (size_t i = 0; i < n; i++) {
@@ -119,8 +133,7 @@ stats_honest *stats_honest_hotspots(stats_ctx *c, pt_hotspot *rows, size_t n, do
         r->self_raw = r->self;
         s->thread_raw += r->self;
         if (s->compensated)
-            r->self = clamp0(r->self - (double)r->calls * s->h.hook_inner_ns -
-                             (f ? f->child_calls : 0) * (s->h.hook_ns - s->h.hook_inner_ns));
+            r->self = comp_self(s, r->self, r->calls, f);
         r->cpu_samples = f ? f->samples : 0;
         r->oncpu_share = f ? pt_oncpu_share(f->samples, f->cpu_ns, f->window_ns) : NAN;
         r->oncpu = r->oncpu_share * r->self;
@@ -129,7 +142,7 @@ stats_honest *stats_honest_hotspots(stats_ctx *c, pt_hotspot *rows, size_t n, do
         r->runq_known = f && f->runq_samples == f->samples;
         r->basis_time = basis_time(s, r->self, r->oncpu);
         sum_self += r->self;
-        if (!c->opt->exclude_from_basis || pt_filter_match(c->opt->filter, r->name, r->file, r->line))
+        if (in_basis(c, r->name, r->file, r->line))
             total += r->basis_time;
     }
     for (size_t i = 0; i < n; i++) {
