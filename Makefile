@@ -108,7 +108,7 @@ $(B)/bin/pscope-run: tools/pscope-run.c libcollect/pscope.h | $(DEPS_STAMP)
 
 $(SQLEXT): $(wildcard tools/sqlext/*.c) $(TOOLLIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -shared -o $@ $(wildcard tools/sqlext/*.c) $(TOOLLIB) -lm
+	$(CC) $(CFLAGS_COMMON) -shared -o $@ $(wildcard tools/sqlext/*.c) $(TOOLLIB) -lm $(LIBS_TRACE)
 
 # Samples are instrumented and link libpscope.so for the stage API (profiling stays off
 # unless PSCOPE_OUTPUT or pscope-run turns it on). Test programs do NOT link pscope

@@ -22,6 +22,7 @@ NOINSTR void psc_config_defaults(psc_config *c)
     memset(c, 0, sizeof *c);
     c->enabled = -1;
     c->scale = NAN;
+    c->expected_size = NAN;
     c->max_calls = PSC_DEFAULT_MAX_CALLS;
     c->max_depth = PSC_DEFAULT_MAX_DEPTH;
     c->flush_interval_ns = PSC_DEFAULT_FLUSH_NS;
@@ -167,6 +168,13 @@ NOINSTR static int apply_scalar(psc_config *c, const char *key, const char *val,
         if (errno || end == val || *end || !isfinite(d) || d < 0)
             return *what = "expected a non-negative number", -1;
         c->scale = d;
+    } else if (strcmp(key, "expected_size") == 0) {
+        char *end;
+        errno = 0;
+        double d = strtod(val, &end);
+        if (errno || end == val || *end || !isfinite(d) || d <= 0)
+            return *what = "expected a positive number", -1;
+        c->expected_size = d;
     } else if (strcmp(key, "max_calls") == 0) {
         if (parse_int(val, 0, INT64_MAX, &iv))
             return *what = "expected a non-negative integer (0 = unlimited)", -1;
@@ -187,6 +195,14 @@ NOINSTR static int apply_scalar(psc_config *c, const char *key, const char *val,
         if (psc_parse_duration(val, &dv) || (dv != 0 && dv < 1000000))
             return *what = "expected 0 (off) or a duration of at least 1ms", -1;
         c->sample_interval_ns = dv;
+    } else if (strcmp(key, "trace") == 0) {
+        if (strcmp(val, "full") != 0 && strcmp(val, "off") != 0)
+            return *what = "expected full or off", -1;
+        c->trace_full = strcmp(val, "full") == 0;
+    } else if (strcmp(key, "trace_max_bytes") == 0) {
+        if (parse_int(val, 0, INT64_MAX, &iv))
+            return *what = "expected a non-negative integer of bytes (0 = no cap)", -1;
+        c->trace_max_bytes = (uint64_t)iv;
     } else if (strcmp(key, "include") == 0) {
         if (list_add(&c->include, &c->n_include, val))
             return *what = "out of memory", -1;
@@ -203,7 +219,8 @@ NOINSTR static int is_known_key(const char *key)
 {
     static const char *keys[] = {"enabled",   "output",       "label",          "scale",
                                  "max_calls", "max_depth",    "min_duration",   "flush_interval",
-                                 "sample_interval", "include", "exclude"};
+                                 "sample_interval", "include", "exclude",
+                                 "expected_size", "trace", "trace_max_bytes"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (strcmp(key, keys[i]) == 0)
             return 1;
@@ -364,6 +381,7 @@ NOINSTR int psc_config_apply_env(psc_config *c, char *err, size_t errlen)
         {"PSCOPE_MAX_DEPTH", "max_depth"},     {"PSCOPE_FLUSH_INTERVAL", "flush_interval"},
         {"PSCOPE_SAMPLE_INTERVAL", "sample_interval"},
         {"PSCOPE_INCLUDE", "include"},         {"PSCOPE_EXCLUDE", "exclude"},
+        {"PSCOPE_TRACE", "trace"},             {"PSCOPE_TRACE_MAX_BYTES", "trace_max_bytes"},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         const char *v = getenv(map[i].env);
@@ -388,6 +406,8 @@ NOINSTR char *psc_config_to_json(const psc_config *c)
     cJSON_AddNumberToObject(o, "max_depth", c->max_depth);
     cJSON_AddNumberToObject(o, "flush_interval_ns", (double)c->flush_interval_ns);
     cJSON_AddNumberToObject(o, "sample_interval_ns", (double)c->sample_interval_ns);
+    cJSON_AddStringToObject(o, "trace", c->trace_full ? "full" : "off");
+    cJSON_AddNumberToObject(o, "trace_max_bytes", (double)c->trace_max_bytes);
     cJSON *inc = cJSON_AddArrayToObject(o, "include");
     for (size_t i = 0; inc && i < c->n_include; i++)
         cJSON_AddItemToArray(inc, cJSON_CreateString(c->include[i]));

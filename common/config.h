@@ -6,6 +6,8 @@
  *   scale: number            max_calls: int (0 = unlimited)
  *   min_duration: duration   max_depth: int           flush_interval: duration
  *   sample_interval: duration (0 = off)               include/exclude: regex or list
+ *   expected_size: number (the production n; read by pscope-extrapolate, not the collector)
+ *   trace: full | off        trace_max_bytes: int (0 = no cap)
  * Durations are integers in ns or a number with a unit: ns, us, ms, s (e.g. "10ms").
  * A relative `output` in a file is relative to that file's directory; in PSCOPE_OUTPUT,
  * to the working directory.
@@ -21,7 +23,7 @@
 
 /* Default raw-row budget: see docs/collector.md for how it was chosen. */
 #define PSC_DEFAULT_MAX_CALLS 100000
-#define PSC_DEFAULT_MAX_DEPTH 4096u
+#define PSC_DEFAULT_MAX_DEPTH 1048576u /* a memory guard, not a limit real programs meet */
 #define PSC_DEFAULT_FLUSH_NS 200000000ull  /* 200 ms */
 #define PSC_DEFAULT_SAMPLE_NS 10000000ull  /* 10 ms */
 
@@ -30,6 +32,7 @@ typedef struct psc_config {
     char *output;                /* database path or NULL (default ./pscope.db) */
     char *label;                 /* run label or NULL */
     double scale;                /* problem size n, NAN if unset */
+    double expected_size;        /* target n of pscope-extrapolate, NAN if unset */
     int64_t max_calls;           /* raw-row budget, 0 = unlimited */
     uint64_t min_duration_ns;    /* raw rows only for calls at least this long */
     uint32_t max_depth;          /* deepest tracked stack level */
@@ -40,6 +43,8 @@ typedef struct psc_config {
     char **exclude;
     size_t n_exclude;
     char *source;                /* config file that was read, or NULL */
+    int trace_full;              /* trace: full (1) | off (0): every call into call_block */
+    uint64_t trace_max_bytes;    /* cap on the run's call_block bytes, 0 = none */
 } psc_config;
 
 /* Called for each warning (one line, no trailing newline). */
@@ -68,7 +73,8 @@ PSC_CFG_NOINSTR int psc_config_load_buffer(psc_config *c, const char *name, cons
 
 /* Apply PSCOPE_ENABLED, PSCOPE_OUTPUT, PSCOPE_LABEL, PSCOPE_SCALE, PSCOPE_MAX_CALLS,
  * PSCOPE_MIN_DURATION, PSCOPE_MAX_DEPTH, PSCOPE_FLUSH_INTERVAL, PSCOPE_SAMPLE_INTERVAL,
- * PSCOPE_INCLUDE, PSCOPE_EXCLUDE (one pattern each, added to the lists). Returns 0, or
+ * PSCOPE_INCLUDE, PSCOPE_EXCLUDE (one pattern each, added to the lists), PSCOPE_TRACE,
+ * PSCOPE_TRACE_MAX_BYTES. Returns 0, or
  * -1 with err naming the variable and problem. */
 PSC_CFG_NOINSTR int psc_config_apply_env(psc_config *c, char *err, size_t errlen);
 

@@ -1,5 +1,5 @@
 /* common/hist.c: log-linear duration histogram (see hist.h for the bucketing contract).
- * Used on the collector's writer thread (never on the hot path) and by the tools. */
+ * Used by the collector's writer thread and by the tools (the collector's hot path has its own lock-free blocks in libcollect/cct.c, same buckets). */
 #include "hist.h"
 
 #include <math.h>
@@ -38,6 +38,16 @@ int pscope_hist_alloc_block(pscope_hist *h, uint32_t k)
     return h->block[k] ? 0 : -1;
 }
 
+int pscope_hist_add_count(pscope_hist *h, uint32_t b, uint64_t n)
+{
+    uint32_t k = b / PSCOPE_HIST_SUB;
+    if (!h->block[k] && pscope_hist_alloc_block(h, k) != 0)
+        return -1;
+    h->block[k][b % PSCOPE_HIST_SUB] += n;
+    h->count += n;
+    return 0;
+}
+
 uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b)
 {
     if (b >= PSCOPE_HIST_BUCKETS)
@@ -55,25 +65,57 @@ void pscope_hist_clear(pscope_hist *h)
     h->count = 0;
 }
 
-double pscope_hist_percentile(const uint32_t *buckets, const uint64_t *counts, size_t n, double q)
+/* The k-th smallest value (0-based) of the histogram's `total` values, read as its
+ * bucket's midpoint; the smallest is `min` and the largest `max` when those are known
+ * (not NAN), and every value is clamped to [min, max] (the true ones lie there). */
+static double order_statistic(const uint32_t *buckets, const uint64_t *counts, size_t n,
+                              uint64_t total, uint64_t k, double min, double max)
+{
+    if (k == 0 && !isnan(min))
+        return min;
+    if (k + 1 == total && !isnan(max))
+        return max;
+    double v = pscope_hist_bucket_mid(buckets[n - 1]);
+    uint64_t cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += counts[i];
+        if (cum > k) {
+            v = pscope_hist_bucket_mid(buckets[i]);
+            break;
+        }
+    }
+    if (!isnan(min) && v < min)
+        v = min;
+    if (!isnan(max) && v > max)
+        v = max;
+    return v;
+}
+
+double pscope_hist_percentile_range(const uint32_t *buckets, const uint64_t *counts, size_t n,
+                                    double q, double min, double max)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += counts[i];
     if (total == 0)
         return NAN;
-    if (q < 0)
+    if (!(q > 0))
         q = 0;
     if (q > 1)
         q = 1;
-    uint64_t rank = (uint64_t)ceil(q * (double)total);
-    if (rank < 1)
-        rank = 1;
-    uint64_t cum = 0;
-    for (size_t i = 0; i < n; i++) {
-        cum += counts[i];
-        if (cum >= rank)
-            return pscope_hist_bucket_mid(buckets[i]);
-    }
-    return pscope_hist_bucket_mid(buckets[n - 1]);
+    double h = q * (double)(total - 1);
+    uint64_t lo = (uint64_t)floor(h);
+    if (lo > total - 1)
+        lo = total - 1;
+    double frac = h - (double)lo;
+    double a = order_statistic(buckets, counts, n, total, lo, min, max);
+    if (frac <= 0 || lo + 1 >= total)
+        return a;
+    double b = order_statistic(buckets, counts, n, total, lo + 1, min, max);
+    return a + frac * (b - a);
+}
+
+double pscope_hist_percentile(const uint32_t *buckets, const uint64_t *counts, size_t n, double q)
+{
+    return pscope_hist_percentile_range(buckets, counts, n, q, NAN, NAN);
 }

@@ -52,7 +52,7 @@ typedef struct pscope_hist {
 PSCOPE_NOINSTR_FN int pscope_hist_alloc_block(pscope_hist *h, uint32_t k);
 
 /* Add one value. Returns 0, or -1 if a block could not be allocated (the value is then
- * not counted). Inline: it runs once per recorded call on the collector's writer. */
+ * not counted). Inline: cheap enough for per-call use. */
 PSCOPE_NOINSTR_FN static inline int pscope_hist_add(pscope_hist *h, uint64_t v)
 {
     uint32_t b = pscope_hist_bucket(v);
@@ -64,15 +64,29 @@ PSCOPE_NOINSTR_FN static inline int pscope_hist_add(pscope_hist *h, uint64_t v)
     return 0;
 }
 
+/* Add n values to bucket b (< PSCOPE_HIST_BUCKETS). Returns 0, or -1 if the block could
+ * not be allocated (nothing is counted then). */
+PSCOPE_NOINSTR_FN int pscope_hist_add_count(pscope_hist *h, uint32_t b, uint64_t n);
+
 /* Count stored in bucket b. */
 PSCOPE_NOINSTR_FN uint64_t pscope_hist_get(const pscope_hist *h, uint32_t b);
 
 /* Free the blocks; the histogram is empty and reusable afterwards. */
 PSCOPE_NOINSTR_FN void pscope_hist_clear(pscope_hist *h);
 
-/* Percentile from sparse (bucket, count) pairs sorted by bucket ascending:
- * walks cumulative counts to rank ceil(q * total) (at least 1) and returns that bucket's
- * midpoint. q in [0, 1]. Returns NAN when total is 0. */
+/* Percentile q (0..1) from sparse (bucket, count) pairs sorted by bucket ascending, with
+ * the same definition as the exact percentiles over raw rows (type 7, numpy's default):
+ * h = q * (total - 1), then linear interpolation between the order statistics floor(h)
+ * and floor(h) + 1 (0-based), each read as its bucket's midpoint. With the exact extremes
+ * known (min, max not NAN): the smallest order statistic is min, the largest max, and
+ * every one is clamped to [min, max]. Each order statistic is then within 0.4% of the
+ * true one, so the result is within 0.4% of the exact type-7 percentile (for a function
+ * called 4 times {2, 2, 200, 200 µs}, p50 = 101.002 µs against 101 µs exact). Returns
+ * NAN when total is 0. */
+PSCOPE_NOINSTR_FN double pscope_hist_percentile_range(const uint32_t *buckets, const uint64_t *counts,
+                                                      size_t n, double q, double min, double max);
+
+/* pscope_hist_percentile_range without known extremes (min = max = NAN). */
 PSCOPE_NOINSTR_FN double pscope_hist_percentile(const uint32_t *buckets, const uint64_t *counts,
                                                 size_t n, double q);
 

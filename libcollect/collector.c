@@ -243,7 +243,18 @@ PSC_NOINSTR static int start_locked(const char *db_path)
     atomic_store(&psc_state.stop_requested, 0);
     atomic_store(&psc_state.flush_req, 0);
     atomic_store(&psc_state.flush_done, 0);
-    psc_state.pending_rings = NULL;
+    pthread_mutex_lock(&psc_state.reg_lock);
+    psc_state.threads = NULL; /* records of a previous run belong to their threads now */
+    pthread_mutex_unlock(&psc_state.reg_lock);
+    atomic_store(&psc_state.rows_claimed, 0);
+    atomic_store(&psc_state.rows_spent, 0);
+    atomic_store(&psc_state.next_call_id, 1);
+    psc_state.classify_on = psc_state.cfg.n_include + psc_state.cfg.n_exclude > 0;
+    if (psc_state.classify_on)
+        psc_classify_start(&psc_state.cfg);
+    /* The hooks turn ticks into ns themselves, so the rate is known before they record:
+     * measured over the time the set-up above took (at least 1 ms). */
+    psc_clock_calibrate(&psc_state.clock, 1);
     atomic_fetch_add(&psc_state.gen, 1);
     atomic_store(&psc_state.writer_ready, 0);
     if (psc_thread_create(&psc_state.writer, psc_writer_main, NULL) != 0) {
@@ -276,6 +287,7 @@ PSC_NOINSTR static int stop_locked(void)
     psc_writer_wake();
     pthread_join(psc_state.writer, NULL);
     psc_state.writer_running = 0;
+    psc_classify_stop();
     psc_allow_close(1);
     psc_store_close(psc_state.store);
     psc_allow_close(0);
@@ -305,6 +317,19 @@ PSC_API int pscope_stop(void)
     int rc = stop_locked();
     pthread_mutex_unlock(&life_lock);
     return rc;
+}
+
+PSC_NOINSTR void psc_finish_before_exit(void)
+{
+    if (!atomic_load(&psc_state.active) || psc_hooks_thread_is_internal() || psc_hooks_in_hook() ||
+        getpid() != psc_state.pid)
+        return; /* nothing to do, a collector thread, a signal inside a hook, or a vfork child */
+    /* trylock: _exit from a signal handler that interrupted start/stop/fork must not wait
+     * for a lock its own thread holds; that run stays incomplete, as before. */
+    if (pthread_mutex_trylock(&life_lock) != 0)
+        return;
+    stop_locked();
+    pthread_mutex_unlock(&life_lock);
 }
 
 PSC_API int pscope_active(void)
@@ -378,6 +403,7 @@ PSC_NOINSTR static void after_fork_child(void)
     pthread_cond_init(&psc_state.wake_cond, NULL);
     pthread_mutex_init(&psc_state.meta_lock, NULL);
     psc_hooks_after_fork_child();
+    psc_classify_after_fork_child();
     psc_stage_after_fork_child();
     psc_sampler_after_fork_child();
     int was_active = atomic_load(&psc_state.active);
@@ -391,7 +417,8 @@ PSC_NOINSTR static void after_fork_child(void)
     psc_state.store = NULL;
     if (was_active) {
         psc_state.parent_run_id = psc_state.run_id;
-        start_locked(path);
+        if (start_locked(path) == 0)
+            psc_hooks_fork_resume(); /* the frames open at the fork, entered now */
     }
 }
 

@@ -1,10 +1,11 @@
 /* libcollect/internal.h: the collector's internal structures, shared by its files.
  *
- * Data flow: the hooks (hooks.c) append 16-byte records to a per-thread single-producer
- * single-consumer ring (struct psc_ring). The writer thread (writer.c) drains every ring,
- * rebuilds each thread's call stack and keeps exact aggregates; every flush interval it
- * writes them, with the raw call rows kept under the budget, to SQLite (store.c) in one
- * short transaction. collector.c owns the run lifecycle (load, start, stop, exit, fork).
+ * Data flow: the hooks (hooks.c) keep, in the program's own thread, a shadow stack and a
+ * calling-context tree with exact figures (cct.c), and, while the raw-row budget lasts,
+ * append call rows to a per-thread chain of row blocks. The writer thread (writer.c)
+ * wakes every flush interval, snapshots every thread's tree, merges the trees, drains
+ * the rows and writes everything to SQLite (store.c) in one short transaction.
+ * collector.c owns the run lifecycle (load, start, stop, exit, fork).
  * Nothing in libcollect is compiled with -finstrument-functions, and every function is
  * additionally marked PSC_NOINSTR so the static library stays safe if it ever is.
  */
@@ -17,6 +18,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "cct.h"
 #include "config.h"
 #include "hist.h"
 #include "pscope.h"
@@ -26,43 +28,45 @@
 #define PSC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PSC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* ---- hot-path records -------------------------------------------------------------- */
+/* ---- per-thread state --------------------------------------------------------------- */
 
-#define PSC_EXIT_BIT (1ull << 63)        /* record kind: set = function exit, clear = entry */
-#define PSC_ADDR_MASK ((1ull << 56) - 1)  /* user-space addresses fit in 56 bits */
+/* One block of raw call rows: written by its thread (count published with release), read
+ * and unmapped by the writer. Blocks form a chain through `next`. */
+typedef struct psc_rowblock {
+    _Atomic uint32_t count;              /* rows written */
+    uint32_t cap;                        /* rows that fit */
+    struct psc_rowblock *_Atomic next;   /* set once this block is full */
+    cct_row row[];
+} psc_rowblock;
 
-typedef struct psc_record {
-    uint64_t addr_kind; /* function address | PSC_EXIT_BIT on exit */
-    uint64_t tick;      /* raw clock value (TSC ticks, or CLOCK_MONOTONIC ns) */
-} psc_record;
+#define PSC_ROWBLOCK_ROWS 2048u  /* rows per block (96 KiB) */
+#define PSC_ROW_TABLE 1u         /* cct_row.flags: the call gets a `call` row (within the budget) */
+#define PSC_ROWBLOCK_MAX 64u     /* blocks a thread may have waiting before it waits */
+#define PSC_FRAME_POS_SLOTS 256u /* per-thread cache: function -> its return-address slot offset */
 
-#define PSC_RING_BITS 16u       /* first ring of a thread: 64 Ki records, 1 MiB, touched lazily */
-#define PSC_RING_MAX_BITS 22u   /* rings double up to 4 Mi records (64 MiB) before back-pressure */
-
-struct psc_wthread; /* writer-side per-thread state (writer.c) */
-
-/* One segment of a thread's event buffer: a single-producer single-consumer ring. The
- * owning thread is the only producer (head), the writer the only consumer (tail). When a
- * ring is full and the writer is behind (descheduled, or slower for a while), the thread
- * does not wait: it allocates a ring twice the size, publishes it as `successor` (after
- * its final head) and goes on there; the writer drains the old ring, follows the link
- * and frees it. Only at PSC_RING_MAX_BITS does the thread wait for the writer. */
-typedef struct psc_ring {
-    _Atomic uint64_t head;  /* next record index the producer will write (release-published) */
-    char pad0[56];
-    _Atomic uint64_t tail;  /* next record index the consumer will read */
-    char pad1[56];
-    _Atomic uint64_t lost;  /* events dropped by the producer (re-entrancy, stopping) */
-    _Atomic int closed;     /* set by the thread at exit: no more records will come */
-    struct psc_ring *_Atomic successor; /* the bigger ring the producer moved to; head final */
-    uint64_t mask;          /* capacity - 1 (capacity a power of two) */
-    pid_t tid;              /* OS thread id */
-    int is_main;            /* 1 for the thread that started the run */
-    char name[32];          /* thread name at registration / exit */
-    uint64_t first_tick;    /* tick at registration */
-    struct psc_ring *next;  /* registry link (protected by the registry mutex) */
-    psc_record rec[];       /* mask + 1 records */
-} psc_ring;
+/* A program thread registered with the current run (hooks.c). Mapped with mmap (the
+ * hooks never call malloc). The thread owns cct and the row chain's tail; the writer
+ * reads cct, drains rows from row_read and, once `closed`, unmaps the record. */
+typedef struct psc_thread_rec {
+    cct_ctx *cct;                  /* the thread's stack and calling-context tree */
+    _Atomic int in_hook;           /* 1 while the thread is inside cct (run end waits) */
+    _Atomic int closed;            /* set at thread exit, after its frames were closed */
+    _Atomic uint64_t lost;         /* events dropped (re-entrancy) */
+    _Atomic uint64_t rows_dropped; /* rows lost for want of memory */
+    _Atomic uint64_t row_blocks;   /* row blocks not yet unmapped by the writer */
+    unsigned gen;                  /* run generation */
+    pid_t tid;
+    int is_main;
+    char name[32];
+    uint64_t first_ns;             /* registration time, ns since run start */
+    psc_rowblock *row_write;       /* thread: block being filled */
+    psc_rowblock *_Atomic row_first; /* thread: its first block (set once, release) */
+    psc_rowblock *row_read;        /* writer: block being drained ... */
+    uint32_t row_read_pos;         /* ... and rows of it already taken */
+    int adopted;                   /* writer: has a writer-side record */
+    struct { uint64_t addr, delta; } frame_pos[PSC_FRAME_POS_SLOTS]; /* thread: see hooks.c */
+    struct psc_thread_rec *next;   /* registry link (psc_state.reg_lock) */
+} psc_thread_rec;
 
 /* ---- clock ------------------------------------------------------------------------- */
 
@@ -119,8 +123,12 @@ typedef struct psc_run {
     int writer_running;
     _Atomic int stop_requested;/* writer: drain, close frames, final flush, exit */
     _Atomic int writer_ready;  /* set by the writer once its start-up (and allocations) is done */
-    pthread_mutex_t reg_lock;  /* protects ring registry and pending_rings */
-    psc_ring *pending_rings;   /* registered since the writer last looked */
+    pthread_mutex_t reg_lock;  /* protects the thread registry */
+    psc_thread_rec *threads;   /* registered threads of this run, newest first */
+    _Atomic uint64_t rows_claimed; /* raw rows taken from the budget so far */
+    _Atomic int rows_spent;    /* the raw-row budget is used up */
+    _Atomic uint64_t next_call_id; /* next free call id (blocks of CCT_ID_BLOCK) */
+    int classify_on;           /* include/exclude patterns given */
     pthread_mutex_t wake_lock; /* writer sleep/wake */
     pthread_cond_t wake_cond;
     _Atomic uint64_t flush_req;  /* pscope_flush(): requested sequence */
@@ -141,11 +149,29 @@ extern psc_run psc_state __attribute__((visibility("hidden")));
  * one inside the allocator (ASan's allocator takes none around fork, glibc's does). */
 extern pthread_mutex_t psc_busy_lock;
 
-/* hooks.c: drop the calling thread's ring binding (after fork in the child). */
+/* hooks.c: in a forked child, before its run starts: forget the parent's registration
+ * (the inherited stack is kept for psc_hooks_fork_resume). */
 PSC_NOINSTR void psc_hooks_after_fork_child(void);
-/* hooks.c: ring of the calling thread for the current generation, registering it if
- * needed; NULL when not active or out of memory. Not for the hot path. */
-PSC_NOINSTR psc_ring *psc_thread_ring(void);
+/* hooks.c: in a forked child whose run has started: register the thread and enter its
+ * inherited open frames at the current time. */
+PSC_NOINSTR void psc_hooks_fork_resume(void);
+/* hooks.c: the calling thread's record for the current run, registering it if needed;
+ * NULL when not active or out of memory. Not for the hot path. */
+PSC_NOINSTR psc_thread_rec *psc_thread_register(void);
+/* hooks.c: what thread tid is running now: its record and the node of its innermost
+ * frame (0 when none); returns 0 when tid is not registered. For the sampler. */
+PSC_NOINSTR int psc_hooks_top_of(int tid, const void **rec, uint32_t *node);
+/* hooks.c: unmap a record and everything it owns (writer, once the thread is gone). */
+PSC_NOINSTR void psc_thread_rec_free(psc_thread_rec *r);
+/* classify.c: 1 if the function at addr is excluded by the include/exclude patterns.
+ * Resolves the symbol on first sight (cold; any thread); results are cached. */
+PSC_NOINSTR int psc_classify(void *arg, uint64_t addr);
+/* classify.c: compile the patterns of cfg (validated already) for a new run. */
+PSC_NOINSTR void psc_classify_start(const psc_config *cfg);
+/* classify.c: forget the cache and patterns (run end). */
+PSC_NOINSTR void psc_classify_stop(void);
+/* classify.c: re-initialise the lock in a forked child. */
+PSC_NOINSTR void psc_classify_after_fork_child(void);
 /* hooks.c: 1 on the collector's own threads (writer, sampler). */
 PSC_NOINSTR int psc_hooks_thread_is_internal(void);
 /* interpose.c: keep the descriptors of the database at db_path (and -wal/-shm) from
@@ -159,6 +185,8 @@ PSC_NOINSTR void psc_protect_fd(int fd);
 PSC_NOINSTR void psc_unprotect_fds(void);
 /* interpose.c: let the calling thread close protected descriptors (store close). */
 PSC_NOINSTR void psc_allow_close(int allow);
+/* hooks.c: mark the calling thread internal (1) or not (0); returns the previous state. */
+PSC_NOINSTR int psc_hooks_set_internal(int internal);
 /* hooks.c: mark the calling thread as internal (writer, sampler): its events are ignored. */
 PSC_NOINSTR void psc_hooks_ignore_thread(void);
 
@@ -173,8 +201,24 @@ PSC_NOINSTR void psc_wait_ready(_Atomic int *flag);
 
 /* writer.c: the writer thread's body; arg unused. */
 PSC_NOINSTR void *psc_writer_main(void *arg);
-/* writer.c: wake the writer (ring full, flush, stop). Async-signal unsafe. */
+/* writer.c: wake the writer (rows waiting, flush, stop). Async-signal unsafe. */
 PSC_NOINSTR void psc_writer_wake(void);
+
+/* collector.c: the process is about to end without exit() (_exit, _Exit): finish the run
+ * (open frames closed now, everything written, run complete) unless that could deadlock
+ * (called inside a hook, or while this thread holds the lifecycle lock). */
+PSC_NOINSTR void psc_finish_before_exit(void);
+/* hooks.c: the calling thread switches from user context `from` to `to` (swapcontext):
+ * each context keeps a shadow stack of its own (cct_switch). */
+PSC_NOINSTR void psc_hooks_switch_context(const void *from, const void *to);
+/* hooks.c: 1 while the calling thread is inside a hook (e.g. in a signal handler that
+ * interrupted one). */
+PSC_NOINSTR int psc_hooks_in_hook(void);
+
+/* follow.c: the environment to give a program started with envp: envp plus this process's
+ * libpscope preload entry and PSCOPE_* settings (malloc'd array), or NULL to pass envp
+ * unchanged (not preloaded, opted out with PSCOPE_FOLLOW=0, or no memory). */
+PSC_NOINSTR char **psc_follow_env(char *const *envp);
 
 /* Print one warning line "pscope: ..." on stderr (printf format). */
 PSC_NOINSTR void psc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

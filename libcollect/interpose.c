@@ -1,6 +1,13 @@
 /* libcollect/interpose.c: the few libc functions the collector must see before the
  * program does (they override libc's when libpscope is preloaded or linked).
  *
+ *  - _exit, _Exit: a process that ends without exit() (forked children, daemons, Redis'
+ *    BGSAVE child) would lose everything since the last commit and leave its run
+ *    incomplete; the run is finished first (psc_finish_before_exit), then the process
+ *    ends with the exit_group system call, as glibc's _exit does.
+ *  - swapcontext: coroutines run on stacks of their own; the thread's shadow stack is
+ *    switched with them (psc_hooks_switch_context), so one coroutine's calls never nest
+ *    under another's.
  *  - dlclose: before a library is unmapped, the writer drains every ring and resolves
  *    the symbols of every address seen so far (pscope_flush), so functions of a
  *    dlclose'd instrumented library keep their names.
@@ -20,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -215,4 +223,38 @@ PSC_API int dlclose(void *handle)
     if (atomic_load(&psc_state.active) && !psc_hooks_thread_is_internal())
         pscope_flush(); /* symbols of the library are resolved while it is still mapped */
     return real ? real(handle) : -1;
+}
+
+PSC_NOINSTR __attribute__((noreturn)) static void end_process(int status)
+{
+    psc_finish_before_exit();
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+PSC_API void _exit(int status)
+{
+    end_process(status);
+}
+
+PSC_API void _Exit(int status)
+{
+    end_process(status);
+}
+
+typedef int (*swapcontext_fn)(ucontext_t *, const ucontext_t *);
+
+PSC_API int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
+{
+    static swapcontext_fn real;
+    if (!real)
+        real = (swapcontext_fn)dlsym(RTLD_NEXT, "swapcontext");
+    if (!real) {
+        errno = ENOSYS;
+        return -1;
+    }
+    /* Switched before the jump: the next event comes from ucp's stack. When ucp later
+     * swaps back to oucp, that call switches the shadow stacks back. */
+    psc_hooks_switch_context(oucp, ucp);
+    return real(oucp, ucp);
 }

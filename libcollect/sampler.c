@@ -250,6 +250,7 @@ PSC_NOINSTR static void sample_once(unsigned tick)
             s.cpu_sys_ns = (int64_t)cpu - s.cpu_user_ns;
             s.minflt = (int64_t)(minflt - p->minflt);
             s.majflt = (int64_t)(majflt - p->majflt);
+            psc_hooks_top_of(tid, &s.top_rec, &s.top_node); /* what it runs at this instant */
             push(&s);
             if (cpu > busiest_ns) {
                 busiest_ns = cpu;
@@ -284,6 +285,8 @@ PSC_NOINSTR static void sample_once(unsigned tick)
     proc.minflt = ru.ru_minflt - S.prev_ru.ru_minflt;
     proc.majflt = ru.ru_majflt - S.prev_ru.ru_majflt;
     proc.rss = rss;
+    if (busiest_tid)
+        psc_hooks_top_of(busiest_tid, &proc.top_rec, &proc.top_node);
     proc.rss_delta = rss >= 0 && S.prev_rss >= 0 ? rss - S.prev_rss : 0;
     S.prev_ru = ru;
     S.prev_rss = rss;
@@ -320,6 +323,16 @@ PSC_NOINSTR static void *sampler_main(void *arg)
     S.prev_rss = rss_now();
     pthread_mutex_unlock(&psc_io_lock);
     atomic_store_explicit(&S.ready, 1, memory_order_release);
+    /* Sample only once the run records: until then the program waits for the collector's
+     * own start-up (the writer loading symbols), which no function of it is running. */
+    for (int i = 0; i < 20000 && !atomic_load(&psc_state.active) && !atomic_load(&S.stop); i++) {
+        struct timespec ts = {0, 500000};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&psc_io_lock);
+    getrusage(RUSAGE_SELF, &S.prev_ru);
+    S.prev_rss = rss_now();
+    pthread_mutex_unlock(&psc_io_lock);
     unsigned tick = 0;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);

@@ -14,6 +14,8 @@ typedef struct psc_sample {
     int gpu_index;        /* -1 without GPU */
     double gpu_util;      /* NAN without GPU */
     int64_t gpu_mem;      /* -1 without GPU */
+    const void *top_rec;  /* sampler: record of the thread whose stack top tags the row, or NULL */
+    uint32_t top_node;    /* sampler: that thread's innermost frame's tree node then (0 none) */
     uint32_t cp, func;    /* writer: stack top (in-memory indices), UINT32_MAX if none */
 } psc_sample;
 

@@ -142,7 +142,7 @@ PSC_API pscope_stage *pscope_stage_begin(const char *name)
 {
     if (!atomic_load(&psc_state.active) || !name)
         return NULL;
-    psc_thread_ring(); /* so the thread has a row even in a stage-only program */
+    psc_thread_register(); /* so the thread has a row even in a stage-only program */
     pscope_stage *s = calloc(1, sizeof *s);
     psc_msg *m = calloc(1, sizeof *m);
     if (!s || !m || !(s->name = strdup(name))) {
@@ -232,7 +232,7 @@ PSC_NOINSTR static void counter_msg(enum msg_kind kind, const char *name, double
 {
     if (!atomic_load(&psc_state.active) || !name || !isfinite(v))
         return;
-    psc_thread_ring();
+    psc_thread_register();
     psc_msg *m = calloc(1, sizeof *m);
     if (!m || !(m->name = strdup(name))) {
         free(m);

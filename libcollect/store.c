@@ -4,32 +4,131 @@
  * and a process that dies leaves the last committed transaction intact. */
 #include "store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sql_embed.h"
 
 #define NOINSTR __attribute__((no_instrument_function))
+#define PSC_STORE_BUSY_MS 10000 /* how long a locked database is waited for */
 
 NOINSTR int psc_store_exec(psc_store *s, const char *sql)
 {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
-NOINSTR static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+/* Why a database cannot be written, from the file system: fills err with "PATH: ..." and
+ * returns 1 when the directory or the file is not writable for this user (or missing), 0
+ * when the file system gives no reason (then the caller reports SQLite's own message). */
+NOINSTR static int explain_unwritable(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int exists = access(path, F_OK) == 0;
+    if (access(dir, F_OK) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            snprintf(err, errlen, "%s: cannot create the database: directory %s does not exist", path, dir);
+        else
+            snprintf(err, errlen, "%s: cannot create the database: directory %s: %s", path, dir,
+                     strerror(errno));
+        return 1;
+    }
+    if (access(dir, W_OK) != 0) {
+        const char *why = errno == EROFS ? "is on a read-only file system" : "is not writable";
+        if (exists)
+            snprintf(err, errlen, "%s: cannot write: directory %s %s (SQLite keeps its -wal and -shm"
+                     " files beside the database)", path, dir, why);
+        else
+            snprintf(err, errlen, "%s: cannot create the database: directory %s %s", path, dir, why);
+        return 1;
+    }
+    if (exists && access(path, W_OK) != 0) {
+        snprintf(err, errlen, "%s: cannot write: the file is %s", path,
+                 errno == EROFS ? "on a read-only file system" : "read-only for this user");
+        return 1;
+    }
+    return 0;
+}
+
+/* Describe a failed SQLite call on the database: unwritable places and locks in words,
+ * anything else with SQLite's message after `doing`. */
+NOINSTR static void explain_failure(psc_store *s, int rc, const char *doing, char *err, size_t errlen)
+{
+    int primary = rc & 0xff;
+    if ((primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM ||
+         primary == SQLITE_IOERR) && explain_unwritable(s->path, err, errlen))
+        return;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        snprintf(err, errlen, "%s: %s: the database stayed locked by another connection for %d s",
+                 s->path, doing, PSC_STORE_BUSY_MS / 1000);
+    else if (primary == SQLITE_NOTADB)
+        snprintf(err, errlen, "%s: not a pscope database (not an SQLite file); not writing", s->path);
+    else
+        snprintf(err, errlen, "%s: %s: %s", s->path, doing, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+/* What is in the file, read in ONE statement (one read transaction), so a schema being
+ * created by another process is seen either not at all or whole: user_version, the number
+ * of schema objects and whether a run table exists. */
+NOINSTR static int read_state(sqlite3 *db, int64_t *version, int64_t *objects, int64_t *has_run)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT user_version FROM pragma_user_version),"
+                                " (SELECT count(*) FROM sqlite_master),"
+                                " (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'run')",
+                                -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+        *version = sqlite3_column_int64(st, 0);
+        *objects = sqlite3_column_int64(st, 1);
+        *has_run = sqlite3_column_int64(st, 2);
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+/* Switch the database to WAL. Changing the journal mode needs the file to itself, and
+ * SQLite may answer SQLITE_BUSY, or keep the old mode and report it, without waiting in the
+ * busy handler (e.g. while other processes open the same new file): retry with a short
+ * back-off for up to PSC_STORE_BUSY_MS. Returns SQLITE_OK, SQLITE_BUSY when the lock
+ * never came, or the error. */
+NOINSTR static int set_wal(sqlite3 *db)
+{
+    long waited_us = 0, pause_us = 200;
+    for (;;) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+        rc = sqlite3_step(st);
+        int is_wal = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+                     strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (is_wal)
+            return SQLITE_OK;
+        if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return rc;
+        if (waited_us >= (long)PSC_STORE_BUSY_MS * 1000)
+            return SQLITE_BUSY;
+        usleep((useconds_t)pause_us);
+        waited_us += pause_us;
+        if (pause_us < 20000)
+            pause_us *= 2;
+    }
 }
 
 NOINSTR psc_store *psc_store_open(const char *path, char *err, size_t errlen)
@@ -42,70 +141,92 @@ NOINSTR psc_store *psc_store_open(const char *path, char *err, size_t errlen)
     }
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open for writing: %s", path,
-                 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        explain_failure(s, rc, "cannot open for writing", err, errlen);
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, 10000);
-    int64_t version = 0, tables = 0;
-    if ((rc = query_int(s->db, "PRAGMA user_version", &version)) != SQLITE_OK ||
-        (rc = query_int(s->db, "SELECT count(*) FROM sqlite_master", &tables)) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: not a pscope database (%s)", path, sqlite3_errmsg(s->db));
+    /* SQLite opens a file it may not write read-only without an error: say so now. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        if (!explain_unwritable(path, err, errlen))
+            snprintf(err, errlen, "%s: cannot write: SQLite opened it read-only", path);
         goto fail;
+    }
+    sqlite3_busy_timeout(s->db, PSC_STORE_BUSY_MS);
+    int64_t version = 0, objects = 0, has_run = 0;
+    if ((rc = read_state(s->db, &version, &objects, &has_run)) != SQLITE_OK) {
+        explain_failure(s, rc, "cannot read", err, errlen);
+        goto fail;
+    }
+    if (version == 0 && objects > 0) {
+        /* Foreign tables, or a writer that is not pscope's one-transaction schema
+         * creation: look again once the write lock is ours, then decide. */
+        if ((rc = psc_store_exec(s, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+            explain_failure(s, rc, "cannot lock to check the schema", err, errlen);
+            goto fail;
+        }
+        rc = read_state(s->db, &version, &objects, &has_run);
+        psc_store_exec(s, "ROLLBACK");
+        if (rc != SQLITE_OK) {
+            explain_failure(s, rc, "cannot read", err, errlen);
+            goto fail;
+        }
     }
     if (version > PSC_SCHEMA_VERSION) {
         snprintf(err, errlen, "%s: schema version %lld is newer than this pscope (%d); not writing",
                  path, (long long)version, PSC_SCHEMA_VERSION);
         goto fail;
     }
-    if (version == 0 && tables > 0) {
-        snprintf(err, errlen, "%s: an SQLite database without the pscope schema; not writing", path);
+    if (version == 0 && objects > 0) {
+        snprintf(err, errlen, "%s: an SQLite database with %lld schema object%s of its own and no"
+                 " pscope schema (user_version 0); not writing", path, (long long)objects,
+                 objects == 1 ? "" : "s");
         goto fail;
     }
-    if (version > 0) {
-        int64_t has_run = 0;
-        if (query_int(s->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='run'",
-                      &has_run) != SQLITE_OK || !has_run) {
-            snprintf(err, errlen, "%s: user_version %lld but no run table: not a pscope database",
-                     path, (long long)version);
-            goto fail;
-        }
+    if (version > 0 && !has_run) {
+        snprintf(err, errlen, "%s: user_version %lld but no run table: not a pscope database",
+                 path, (long long)version);
+        goto fail;
     }
-    if (psc_store_exec(s, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
-        psc_store_exec(s, "PRAGMA synchronous=NORMAL") != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot set WAL mode: %s", path, sqlite3_errmsg(s->db));
+    if ((rc = set_wal(s->db)) != SQLITE_OK ||
+        (rc = psc_store_exec(s, "PRAGMA synchronous=NORMAL")) != SQLITE_OK) {
+        explain_failure(s, rc, "cannot set WAL mode", err, errlen);
         goto fail;
     }
     psc_store_exec(s, "PRAGMA cache_size=-32768");
     if (version < PSC_SCHEMA_VERSION) {
         const char *schema = pscope_sql_text("schema");
-        if (!schema || psc_store_exec(s, "BEGIN IMMEDIATE") != SQLITE_OK) {
-            snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(s->db));
+        if (!schema) {
+            snprintf(err, errlen, "%s: cannot create the schema: no embedded schema", path);
+            goto fail;
+        }
+        if ((rc = psc_store_exec(s, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+            explain_failure(s, rc, "cannot create the schema", err, errlen);
             goto fail;
         }
         /* Another process may have created or upgraded the schema between the first
          * look and the write lock: decide again under the lock. */
-        if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK) version = 0;
+        if (read_state(s->db, &version, &objects, &has_run) != SQLITE_OK)
+            version = 0;
         /* Older pscope databases: their ALTERs first (sql/migrate_v<N>.sql), then the
          * schema's CREATE ... IF NOT EXISTS adds new tables and sets the version. */
         for (int64_t next = version + 1; version > 0 && next <= PSC_SCHEMA_VERSION; next++) {
             char name[32];
             snprintf(name, sizeof name, "migrate_v%lld", (long long)next);
             const char *migration = pscope_sql_text(name);
-            if (migration && sqlite3_exec(s->db, migration, NULL, NULL, NULL) != SQLITE_OK) {
+            if (migration && (rc = sqlite3_exec(s->db, migration, NULL, NULL, NULL)) != SQLITE_OK) {
                 snprintf(err, errlen, "%s: cannot upgrade the schema to version %lld: %s", path,
                          (long long)next, sqlite3_errmsg(s->db));
                 psc_store_exec(s, "ROLLBACK");
                 goto fail;
             }
         }
-        if (version < PSC_SCHEMA_VERSION && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(s->db));
+        if (version < PSC_SCHEMA_VERSION && (rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL)) != SQLITE_OK) {
+            explain_failure(s, rc, "cannot create the schema", err, errlen);
             psc_store_exec(s, "ROLLBACK");
             goto fail;
         }
-        if (psc_store_exec(s, "COMMIT") != SQLITE_OK) {
-            snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(s->db));
+        if ((rc = psc_store_exec(s, "COMMIT")) != SQLITE_OK) {
+            explain_failure(s, rc, "cannot create the schema", err, errlen);
+            psc_store_exec(s, "ROLLBACK");
             goto fail;
         }
     }
@@ -143,7 +264,7 @@ NOINSTR int psc_store_prepare(psc_store *s, char *err, size_t errlen)
         {offsetof(psc_store, upd_run),
          "UPDATE run SET dur=?, calls_seen=?, calls_stored=?, rows_dropped=?, events_lost=?,"
          " depth_overflow=?, unmatched_exits=?, max_depth_seen=?, label=COALESCE(?, label),"
-         " scale=COALESCE(?, scale), tsc_hz=? WHERE id=?"},
+         " scale=COALESCE(?, scale), tsc_hz=?, frames_unwound=? WHERE id=?"},
         {offsetof(psc_store, end_run), "UPDATE run SET ended_wall=?, complete=1 WHERE id=?"},
         {offsetof(psc_store, ins_stage),
          "INSERT INTO stage(run_id, parent_id, thread_id, name, ts) VALUES(?,?,?,?,?)"},

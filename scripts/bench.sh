@@ -19,6 +19,8 @@
 #   BENCH_OUT        report path (default: BENCHMARKS.md in the repository root)
 #   BENCH_SENSOR_ARGS  arguments of build/samples/sensor_pipeline (default: 100000)
 #   BENCH_FIB_N      fib argument (default 32); BENCH_CALLS_ITER calls.c iterations (2500000)
+#   BENCH_THREADS_ITER  loop iterations per thread of bench/threads.c (default 1000000)
+#   BENCH_PATHS_DEPTH   depth of bench/paths.c (default 16: 262,143 distinct call paths)
 #   BENCH_SAMPLER_ENV / BENCH_SAMPLER_ON / BENCH_SAMPLER_OFF: environment variable and
 #                    values that set the sampler interval (default PSCOPE_SAMPLE_INTERVAL,
 #                    10ms, 0)
@@ -39,6 +41,8 @@ if [ "${BENCH_QUICK:-0}" != 1 ] && [ "$RUNS" -lt 5 ]; then RUNS=5; fi
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 FIB_N=${BENCH_FIB_N:-32}
 CALLS_ITER=${BENCH_CALLS_ITER:-2500000}
+THREADS_ITER=${BENCH_THREADS_ITER:-1000000}
+PATHS_DEPTH=${BENCH_PATHS_DEPTH:-16}
 read -r -a SENSOR_ARGS <<<"${BENCH_SENSOR_ARGS:-100000}"
 SAMPLER_ENV=${BENCH_SAMPLER_ENV:-PSCOPE_SAMPLE_INTERVAL}
 SAMPLER_ON=${BENCH_SAMPLER_ON:-10ms}
@@ -161,6 +165,9 @@ log "building bench programs in $(show "$BB")"
 build "$BB/runstat" "${BASE_CFLAGS[@]}" bench/runstat.c || { log "runstat failed to build"; exit 1; }
 for p in fib calls idle; do
   build "$BB/$p" "${INSTR_CFLAGS[@]}" "bench/$p.c" || { log "bench/$p.c failed to build"; exit 1; }
+done
+for p in threads paths; do
+  build "$BB/$p" "${INSTR_CFLAGS[@]}" "bench/$p.c" -lpthread || { log "bench/$p.c failed to build"; exit 1; }
 done
 HAVE_LINKED=0
 if [ $HAVE_LIB = 1 ]; then
@@ -896,6 +903,63 @@ if [ -s "$FLOORS" ]; then
     echo "| SQLite insert of raw call rows | $(awk -v r="$(fl sqlite_rows_per_s)" 'BEGIN { printf "%.2f M rows/s", r / 1e6 }') | the unlimited-mode ingest rate cannot exceed this (target 2 M rows/s) |"
     echo ""
   } >>"$REPORT"
+fi
+
+
+# ---- 9: thread scaling and call-path memory --------------------------------------------------
+
+for n in 1 2 4 8; do
+  PROG_BIN[threads$n]=$BB/threads
+  PROG_ARGS_STR[threads$n]="$n $THREADS_ITER"
+  measure "threads$n" base run
+done
+PROG_BIN[paths]=$BB/paths
+PROG_ARGS_STR[paths]=$PATHS_DEPTH
+measure paths base run
+{
+  echo "## 9. Thread scaling and call-path memory"
+  echo ""
+  echo "Thread scaling: \`bench/threads N $THREADS_ITER\`, N threads each making $((2 * THREADS_ITER)) small"
+  echo "calls. On a machine with fewer cores than threads, wall time cannot scale, so the"
+  echo "figure is CPU time (user + sys of the whole process, collector threads included) per"
+  echo "call over the baseline's. Target: within 10% of the 1-thread figure (each thread"
+  echo "aggregates its own calls; no thread waits for a shared writer)."
+  echo ""
+  echo "| threads | calls | CPU baseline | CPU pscope-run | CPU per call over baseline | vs 1 thread |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+  one=""
+  worst=""
+  for n in 1 2 4 8; do
+    c=$(expected_calls "threads$n")
+    cb=$(med "$WORK/res/threads$n.base" $C_CPU)
+    cr=$(med "$WORK/res/threads$n.run" $C_CPU)
+    per=$(awk -v a="$cr" -v b="$cb" -v c="${c:-NA}" 'BEGIN { if (a == "NA" || b == "NA" || c == "NA" || c == 0) print "NA"; else printf "%.1f", (a - b) * 1000 / c }')
+    [ "$n" = 1 ] && one=$per
+    rel=$(awk -v p="$per" -v o="$one" 'BEGIN { if (p == "NA" || o == "NA" || o <= 0) print "NA"; else printf "%.2f", p / o }')
+    if [ "$rel" != NA ]; then
+      worst=$(awk -v r="$rel" -v w="${worst:-0}" 'BEGIN { print (r > w ? r : w) }')
+    fi
+    echo "| $n | ${c:-n/a} | $(fmt_time "$(awk -v x="$cb" 'BEGIN { if (x == "NA") print "NA"; else print x * 1000 }')") | $(fmt_time "$(awk -v x="$cr" 'BEGIN { if (x == "NA") print "NA"; else print x * 1000 }')") | $(fmt_time "$per") | ${rel/NA/n/a}× |"
+  done
+  echo ""
+  pc=$(expected_calls paths)
+  rb=$(med "$WORK/res/paths.base" $C_RSS)
+  rr=$(med "$WORK/res/paths.run" $C_RSS)
+  bpp=$(awk -v a="$rr" -v b="$rb" -v c="${pc:-NA}" 'BEGIN { if (a == "NA" || b == "NA" || c == "NA" || c == 0) print "NA"; else printf "%.0f", (a - b) * 1024 / c }')
+  per100k=$(awk -v x="$bpp" 'BEGIN { if (x == "NA") print "NA"; else printf "%.1f", x * 100000 / 1048576 }')
+  echo "Call-path memory: \`bench/paths $PATHS_DEPTH\` makes ${pc:-n/a} calls, each on a call path of its own."
+  echo "Peak RSS baseline $(fmt_bytes "$(awk -v x="$rb" 'BEGIN { if (x == "NA") print "NA"; else print x * 1024 }')"), under pscope-run $(fmt_bytes "$(awk -v x="$rr" 'BEGIN { if (x == "NA") print "NA"; else print x * 1024 }')"):"
+  echo "**${bpp/NA/n/a} bytes per call path** in all (the thread's tree node with its lookup slot, the"
+  echo "writer's merged node and mapping, SQLite's page cache and the collector's fixed cost),"
+  echo "i.e. ${per100k/NA/n/a} MiB per 100,000 paths (target: a 100,000-path program under 64 MB)."
+  echo "The thread's own tree alone is measured by \`tests/unit/test_cct.c\` (bytes mapped per node)."
+  echo ""
+} >>"$REPORT"
+if [ -n "$one" ] && [ "$one" != NA ]; then
+  summ "thread scaling: CPU/call at 2–8 threads ≤ 1.10× 1 thread (worst)" "bench/threads 1–8" "${worst}× (1 thread: $(fmt_time "$one")/call)" "$(verdict "$worst" le 1.10)"
+fi
+if [ -n "$per100k" ] && [ "$per100k" != NA ]; then
+  summ "memory: 100,000 call paths < 64 MB" "bench/paths $PATHS_DEPTH" "$per100k MiB / 100k paths" "$(verdict "$per100k" le 64)"
 fi
 
 TMP_OUT=$OUT.tmp.$$

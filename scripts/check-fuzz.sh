@@ -7,14 +7,14 @@
 # where tests/e2e/fuzz_regress.sh replays it under `make test` from then on.
 #
 # Environment (from mk/hardening.mk): MAKE, FUZZ_B (build-fuzz), FUZZ_SECONDS (60),
-# FUZZ_TARGETS ("config db spec regex"). Exit 0 when no target found anything, 1 when some
+# FUZZ_TARGETS ("config db spec regex traceblk"). Exit 0 when no target found anything, 1 when some
 # target saved an input (listed at the end), 2 when the build failed.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 MAKE=${MAKE:-make}
 FUZZ_B=${FUZZ_B:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-config db spec regex}
+FUZZ_TARGETS=${FUZZ_TARGETS:-config db spec regex chrome cprofile uftrace traceblk}
 
 # clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev).
 scripts/deps.sh clang || exit 2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh: the main job on the bundled samples (`make demo`): profile the
 # sensor-analytics pipeline under pscope-run, then show where the time goes.
-# Writes build/demo/demo.db (recreated each time). BUILD_DIR selects the build.
+# Writes build/demo/demo.db (recreated each time) and ends with the HTML report of the run,
+# build/demo/demo.html, printing its path. BUILD_DIR selects the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
@@ -29,3 +30,7 @@ else
 fi
 echo
 echo "The data: $out/demo.db — try: sqlite3 $out/demo.db 'SELECT * FROM hotspot LIMIT 5'"
+if [ -x "$build/bin/pscope-html" ]; then
+  "$build/bin/pscope-html" "$out/demo.db" -o "$out/demo.html"
+  echo "The HTML report (open it in a browser; it needs no network): $(cd "$out" && pwd)/demo.html"
+fi

@@ -6,6 +6,11 @@
 set -u
 packages=(libsqlite3-dev libcjson-dev libyaml-dev libpcre2-dev libcunit1-dev libdw-dev
           libelf-dev gnuplot-nox sqlite3 pkg-config python3 "$@")
+packages+=(protobuf-c-compiler libprotobuf-c-dev)  # pscope-export --format pprof: profile.proto encoded with protobuf-c
+packages+=(zlib1g-dev)  # pscope-export --format pprof: gzip
+packages+=(uftrace)  # tests/e2e/export_import.sh records the test programs to import them
+packages+=(libzstd-dev)  # trace blocks: zstd-compressed columns (common/traceblk.c)
+packages+=(python3-html5lib)  # tests/e2e/html.sh: strict HTML5 parse of pscope-html reports
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

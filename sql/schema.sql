@@ -52,8 +52,16 @@ CREATE TABLE IF NOT EXISTS run (
   events_lost     INTEGER NOT NULL DEFAULT 0,   -- hook events not recorded (re-entrancy from signal handlers, buffer allocation failure)
   depth_overflow  INTEGER NOT NULL DEFAULT 0,   -- calls deeper than max_depth: not recorded, their time is their ancestor's self time
   unmatched_exits INTEGER NOT NULL DEFAULT 0,   -- exit events with no matching open frame (longjmp, fork child, stop/start)
+  frames_unwound  INTEGER NOT NULL DEFAULT 0,   -- open frames abandoned by a non-local exit (longjmp, siglongjmp, exit of an outer frame), closed when detected
   max_depth_seen  INTEGER NOT NULL DEFAULT 0,   -- deepest call stack observed
   complete        INTEGER NOT NULL DEFAULT 0,   -- 1 when the run ended normally (exit or pscope_stop); 0 otherwise
+  source          TEXT NOT NULL DEFAULT 'pscope', -- who recorded it: 'pscope' (the collector) or the format pscope-import read: 'uftrace', 'chrome', 'cprofile' (v2)
+  trace           TEXT NOT NULL DEFAULT 'off',  -- full trace mode (config trace): 'full' = every call in call_block, 'off' = none
+  trace_max_bytes INTEGER NOT NULL DEFAULT 0,   -- cap on call_block bytes of the run (config trace_max_bytes); 0 = no cap
+  trace_bytes     INTEGER NOT NULL DEFAULT 0,   -- bytes of call_block.data stored for the run
+  trace_calls     INTEGER NOT NULL DEFAULT 0,   -- calls stored in call_block (= calls_seen when the trace is complete)
+  trace_truncated INTEGER NOT NULL DEFAULT 0,   -- 1 when the cap was hit: later calls are in the aggregates only
+  call_rule       TEXT NOT NULL DEFAULT 'first', -- which calls have a `call` row: 'first' = the first max_calls in completion order
   hook_ns         REAL,                         -- calibrated cost of the hooks per instrumented call, ns: what one call adds to its caller's inclusive time (and to every ancestor's); NULL when not calibrated (version 2)
   hook_inner_ns   REAL,                         -- the part of hook_ns inside the callee's own measured duration (entry timestamp to exit timestamp), ns; the rest lands in the caller's self time; NULL: unknown, taken as 0 (version 2)
   collector_wait_ns INTEGER                     -- total time program threads waited for the collector (ring space, start-up, exit flush, fork handlers), ns, already removed from the figures; NULL when not measured (version 2)
@@ -148,6 +156,20 @@ CREATE TABLE IF NOT EXISTS thread_stat (
   PRIMARY KEY (thread_id, function_id)
 ) WITHOUT ROWID;
 
+-- Caller edges of aggregate-only imports (schema version 2): pscope-import of a
+-- cProfile/pstats file, which records per caller and callee, not per call path, so such
+-- a run has no callpath rows. The figures are the callee's when called from the caller
+-- (pstats' "callers" entries). Empty for collector runs: derive edges from callpath.
+CREATE TABLE IF NOT EXISTS function_caller (
+  function_id     INTEGER NOT NULL REFERENCES function(id), -- the callee
+  caller_id       INTEGER NOT NULL REFERENCES function(id), -- the calling function
+  calls           INTEGER NOT NULL,   -- calls of the callee from this caller
+  primitive_calls INTEGER NOT NULL,   -- of those, calls not made while the callee was already on the stack
+  total_dur       INTEGER NOT NULL,   -- inclusive time of those calls, ns
+  self_dur        INTEGER NOT NULL,   -- exclusive time of those calls, ns
+  PRIMARY KEY (function_id, caller_id)
+) WITHOUT ROWID;
+
 -- Raw call rows, up to the run's budget (config max_calls; see docs/collector.md for
 -- which calls are kept). No index by default: ingest speed matters more; create one with
 -- CREATE INDEX call_function ON call(function_id) for repeated per-function queries.
@@ -163,6 +185,23 @@ CREATE TABLE IF NOT EXISTS call (
   dur         INTEGER NOT NULL,    -- inclusive duration, ns
   self_dur    INTEGER NOT NULL     -- exclusive duration, ns
 );
+
+-- The full trace (config trace: full): every completed call, in compact blocks of up to
+-- 16,384 calls of one thread each, in completion order. Format 'pstb1' is specified in
+-- docs/schema.md ("Trace blocks"); read it with the extension's pscope_calls(run_id)
+-- table-valued function (the columns of `call`) or common/traceblk.h. A block is
+-- inserted whole in one statement of the writer's transaction: never partial.
+CREATE TABLE IF NOT EXISTS call_block (
+  id        INTEGER PRIMARY KEY,                 -- block id, increasing in commit order
+  run_id    INTEGER NOT NULL REFERENCES run(id), -- owning run
+  thread_id INTEGER NOT NULL REFERENCES thread(id), -- thread whose calls the block holds
+  ts_min    INTEGER NOT NULL,  -- smallest entry ts of the block's calls, ns since run start
+  ts_max    INTEGER NOT NULL,  -- largest entry ts of the block's calls
+  calls     INTEGER NOT NULL,  -- calls in the block
+  encoding  TEXT NOT NULL,     -- block format: 'pstb1'
+  data      BLOB NOT NULL      -- the block (header, call-path dictionary, columns)
+);
+CREATE INDEX IF NOT EXISTS call_block_run ON call_block(run_id, ts_min);
 
 -- Explicit stages (pscope_stage_begin/end): spans with record counts and resources.
 CREATE TABLE IF NOT EXISTS stage (
@@ -254,10 +293,12 @@ CREATE VIEW IF NOT EXISTS function_summary AS
   JOIN run_time t ON t.run_id = f.run_id;
 
 -- Amdahl view of self time: removing a function entirely caps the speedup at
--- 1/(1 - p); making it 2x faster gives 1/((1 - p) + p/2).
+-- 1/(1 - p); making it 2x faster gives 1/((1 - p) + p/2). max_speedup is NULL when the
+-- speedup is unbounded (p = 1: the function is all of the run's time), where
+-- pscope-stats --hotspots shows ∞ (and JSON null): the same figure, never a large number.
 CREATE VIEW IF NOT EXISTS hotspot AS
   SELECT run_id, function_id, name, file, line, calls, self_dur, self_share,
-         1.0 / (1.0 - MIN(self_share, 0.999999999)) AS max_speedup,
+         CASE WHEN self_share < 1.0 THEN 1.0 / (1.0 - self_share) END AS max_speedup,
          1.0 / ((1.0 - self_share) + self_share / 2.0) AS speedup_2x,
          self_dur / 2 AS saved_2x_dur
   FROM function_summary

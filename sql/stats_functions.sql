@@ -4,11 +4,11 @@
 --
 -- Shares are of the run's thread time: the sum of every function's self time (the
 -- run_time view), so self shares add up to 1. Percentiles p50/p95/p99 come from
--- function_hist through hist_percentile() (registered by the tools, and by
--- `.load pscope_sqlite` in sqlite3): the midpoint of the bucket holding rank
--- ceil(p/100 * calls), within 0.4% of the true per-call duration (common/hist.h),
--- then clamped to the exact [min_dur, max_dur] (a midpoint can overshoot the true extreme:
--- a function called once reports its exact duration).
+-- function_hist through hist_percentile(bucket, count, p, min_dur, max_dur) (registered by
+-- the tools, and by `.load pscope_sqlite` in sqlite3): the same type-7 definition as
+-- --exact, with each order statistic read as its bucket's midpoint and the extremes exact,
+-- clamped to [min_dur, max_dur]; within 0.4% of the exact value (common/hist.h). A
+-- function called once reports its exact duration.
 -- Cost: reads function, function_stat and function_hist of the run only, never `call`.
 WITH run_total AS (
   SELECT COALESCE(SUM(self_dur), 0) AS thread_time
@@ -16,13 +16,14 @@ WITH run_total AS (
   WHERE run_id = :run_id
 ),
 pct AS (
-  SELECT function_id,
-         hist_percentile(bucket, count, 50) AS p50,
-         hist_percentile(bucket, count, 95) AS p95,
-         hist_percentile(bucket, count, 99) AS p99
-  FROM function_hist
-  WHERE function_id IN (SELECT id FROM function WHERE run_id = :run_id)
-  GROUP BY function_id
+  SELECT h.function_id,
+         hist_percentile(h.bucket, h.count, 50, s.min_dur, s.max_dur) AS p50,
+         hist_percentile(h.bucket, h.count, 95, s.min_dur, s.max_dur) AS p95,
+         hist_percentile(h.bucket, h.count, 99, s.min_dur, s.max_dur) AS p99
+  FROM function_hist h
+  JOIN function_stat s ON s.function_id = h.function_id
+  WHERE s.run_id = :run_id
+  GROUP BY h.function_id
 )
 SELECT f.id                                              AS function_id,
        f.name                                            AS name,
@@ -38,9 +39,9 @@ SELECT f.id                                              AS function_id,
        CAST(s.sum_dur AS REAL) / NULLIF(s.calls, 0)      AS mean_dur,
        s.min_dur                                         AS min_dur,
        s.max_dur                                         AS max_dur,
-       MIN(MAX(p.p50, s.min_dur), s.max_dur)            AS p50,
-       MIN(MAX(p.p95, s.min_dur), s.max_dur)            AS p95,
-       MIN(MAX(p.p99, s.min_dur), s.max_dur)            AS p99,
+       p.p50                                             AS p50,
+       p.p95                                             AS p95,
+       p.p99                                             AS p99,
        CAST(s.self_dur AS REAL) / NULLIF(rt.thread_time, 0)  AS self_share,
        CAST(s.total_dur AS REAL) / NULLIF(rt.thread_time, 0) AS total_share,
        rt.thread_time                                    AS thread_time

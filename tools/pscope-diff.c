@@ -23,13 +23,26 @@ static void usage(FILE *f)
         "       pscope-diff [options] --base SPEC... --current SPEC...\n"
         "\n"
         "Compare the functions of a baseline and a current run and flag significant\n"
-        "regressions. SPEC is a database (its latest complete run) or DB:RUN, RUN a run id\n"
-        "or a label; a label shared by several runs takes them all (repeated runs).\n"
+        "regressions. SPEC is a database (its latest complete run with calls) or DB:RUN,\n"
+        "RUN a run id or a label; a label shared by several runs takes them all (repeated\n"
+        "runs).\n"
         "--base/--current take every following argument up to the next option.\n"
         "\n"
         "  --metric M        self|total|mean|p50|p95 (default self: exclusive time, which\n"
         "                    pins a change on the function that changed)\n"
-        "  --alpha A         significance level of the Mann-Whitney test (default 0.05)\n"
+        "  --method M        robust|classic (default robust: runs compared on a robust\n"
+        "                    per-call location, calls vs time per call, Benjamini-Hochberg;\n"
+        "                    classic: the earlier per-call/per-run Mann-Whitney gate)\n"
+        "  --test T          welch|mw: robust test of the runs' time per call (default welch)\n"
+        "  --location L      trimmed|median: per-run location of per-call times (default\n"
+        "                    trimmed, the 10%% trimmed mean)\n"
+        "  --share-basis B   thread|all: the noise floor is a share of the busiest thread's\n"
+        "                    own time (default thread) or of all threads' time together\n"
+        "  --single-threshold PCT  one run per side: minimum time-per-call change judged\n"
+        "                    on magnitude alone (default 50)\n"
+        "  --runs-needed     show, per function, the runs per side that detect a change of\n"
+        "                    --threshold at 80%% power (from the observed run-to-run spread)\n"
+        "  --alpha A         significance level (default 0.05)\n"
         "  --threshold PCT   minimum |change| in percent for a verdict (default 5)\n"
         "  --min-share PCT   noise floor: minimum share of run time in percent (default 1)\n"
         "  --fail-on WHEN    regression|any-change|never: exit 1 when triggered\n"
@@ -155,8 +168,22 @@ static int parse_percent(const char *opt, const char *s, double *out)
 enum {
     OPT_METRIC = 256, OPT_ALPHA, OPT_THRESHOLD, OPT_MIN_SHARE, OPT_FAIL_ON, OPT_FORMAT,
     OPT_FILTER, OPT_EXCLUDE, OPT_SORT, OPT_TOP, OPT_RAW_LIMIT, OPT_BASE, OPT_CURRENT,
-    OPT_VERSION
+    OPT_VERSION, OPT_METHOD, OPT_TEST, OPT_LOCATION, OPT_SHARE_BASIS, OPT_SINGLE_THRESHOLD,
+    OPT_RUNS_NEEDED
 };
+
+/* Parse `s` as one of names[0..n) into *out (the enum value is the index); 0, or
+ * PT_EXIT_USAGE after a message naming the option and the choices. */
+static int parse_choice(const char *opt, const char *s, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    pt_error("%s: unknown value '%s' (one of: %s, %s)", opt, s, names[0], names[1]);
+    return PT_EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -178,9 +205,17 @@ int main(int argc, char **argv)
         { "current", required_argument, NULL, OPT_CURRENT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "method", required_argument, NULL, OPT_METHOD },
+        { "test", required_argument, NULL, OPT_TEST },
+        { "location", required_argument, NULL, OPT_LOCATION },
+        { "share-basis", required_argument, NULL, OPT_SHARE_BASIS },
+        { "single-threshold", required_argument, NULL, OPT_SINGLE_THRESHOLD },
+        { "runs-needed", no_argument, NULL, OPT_RUNS_NEEDED },
         { NULL, 0, NULL, 0 },
     };
     diff_opts opts = { DIFF_METRIC_SELF, 0.05, 0.05, 0.01, NULL };
+    diff_method_opts mopts = { DIFF_METHOD_ROBUST, DIFF_TEST_WELCH, DIFF_LOC_TRIMMED,
+                               DIFF_BASIS_THREAD, DIFF_SINGLE_THRESHOLD_DEFAULT, 0 };
     diff_report_opts ropts = { DIFF_FAIL_REGRESSION, 0 };
     pt_format fmt = PT_FMT_TABLE;
     const char *output = NULL;
@@ -213,6 +248,40 @@ int main(int argc, char **argv)
                          optarg);
                 rc = PT_EXIT_USAGE;
             }
+            break;
+        case OPT_METHOD:
+        case OPT_TEST:
+        case OPT_LOCATION:
+        case OPT_SHARE_BASIS: {
+            /* Two-valued choices (consecutive option codes from OPT_METHOD), each an enum
+             * whose value is the name's index. */
+            static const struct { const char *name, *values[2]; } choices[] = {
+                { "--method", { "robust", "classic" } },
+                { "--test", { "welch", "mw" } },
+                { "--location", { "trimmed", "median" } },
+                { "--share-basis", { "thread", "all" } },
+            };
+            int k = c - OPT_METHOD, v2 = 0;
+            rc = parse_choice(choices[k].name, optarg, choices[k].values, 2, &v2);
+            if (c == OPT_METHOD)
+                mopts.method = (diff_method)v2;
+            else if (c == OPT_TEST)
+                mopts.test = (diff_test)v2;
+            else if (c == OPT_LOCATION)
+                mopts.location = (diff_location)v2;
+            else
+                mopts.basis = (diff_share_basis)v2;
+            break;
+        }
+        case OPT_SINGLE_THRESHOLD:
+            rc = parse_percent("--single-threshold", optarg, &mopts.single_threshold);
+            if (!rc && mopts.single_threshold <= 0) {
+                pt_error("--single-threshold: expected a percentage > 0, got '%s'", optarg);
+                rc = PT_EXIT_USAGE;
+            }
+            break;
+        case OPT_RUNS_NEEDED:
+            mopts.show_runs_needed = 1;
             break;
         case OPT_ALPHA:
             rc = pt_parse_real("--alpha", optarg, 1e-12, 0.5, &opts.alpha);
@@ -306,7 +375,7 @@ int main(int argc, char **argv)
     } else {
         opts.filter = filter;
         diff_result res;
-        diff_compare(base, nbase, cur, ncur, &opts, &res);
+        diff_compare_ex(base, nbase, cur, ncur, &opts, &mopts, &res);
         diff_sort_rows(&res, (diff_sort)sort_key);
         rc = diff_report(out, &res, base, nbase, cur, ncur, &ropts);
         if (rc) {

@@ -8,8 +8,13 @@
  * (128+N when killed by signal N, as shells do). Afterwards one summary line goes to
  * stderr: run id, calls seen/stored, database path. It warns when PROG has no reference
  * to __cyg_profile_func_enter (not built with -finstrument-functions) and runs it anyway.
+ * A statically linked PROG (no program interpreter) cannot take LD_PRELOAD: unless it
+ * has the collector linked in (defines pscope_start), pscope-run says how to link it and
+ * exits 2 without running it. A PROG with the collector linked in (static or not) gets
+ * the environment but no LD_PRELOAD (a second collector would start).
  *
- * Exit status: PROG's status; 2 on a usage error; 127 when PROG cannot be executed.
+ * Exit status: PROG's status; 2 on a usage error or a static PROG without the collector;
+ * 127 when PROG cannot be executed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +49,9 @@ static void usage(FILE *out)
             "  -c, --config FILE   collector config (YAML) instead of the .pscope.yaml search\n"
             "  -q, --quiet         no summary line\n"
             "  -h, --help          this help;  -V, --version  print the version\n"
-            "Exit status: PROG's (128+N if killed by signal N); 2 usage error; 127 PROG not runnable.\n");
+            "A statically linked PROG must link the collector (libpscope.a) itself.\n"
+            "Exit status: PROG's (128+N if killed by signal N); 2 usage error or a static PROG\n"
+            "without the collector; 127 PROG not runnable.\n");
 }
 
 /* Find PROG the way execvp will: as given if it has a slash, else along PATH. */
@@ -69,19 +76,33 @@ static char *resolve_program(const char *prog)
     return NULL;
 }
 
-/* 1 if the ELF file references __cyg_profile_func_enter, 0 if not, -1 if unreadable. */
-static int has_instrumentation(const char *path)
+/* What pscope-run needs to know of PROG's ELF file. */
+typedef struct {
+    int readable;          /* 1 when the file is an ELF object libelf could read */
+    int dynamic;           /* 1 when it has a program interpreter (PT_INTERP): LD_PRELOAD works */
+    int instrumented;      /* 1 when a symbol table names __cyg_profile_func_enter */
+    int contains_collector;/* 1 when it defines pscope_start itself (libpscope.a linked in) */
+} elf_facts;
+
+/* Read the facts of the ELF file at path; all zero when it is not readable ELF. */
+static elf_facts inspect_elf(const char *path)
 {
+    elf_facts f = {0, 0, 0, 0};
     int fd = open(path, O_RDONLY);
     if (fd < 0)
-        return -1;
+        return f;
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-    int found = -1;
-    if (e && elf_kind(e) == ELF_K_ELF) {
-        found = 0;
+    size_t nph = 0;
+    if (e && elf_kind(e) == ELF_K_ELF && elf_getphdrnum(e, &nph) == 0) {
+        f.readable = 1;
+        for (size_t i = 0; i < nph; i++) {
+            GElf_Phdr ph;
+            if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_INTERP)
+                f.dynamic = 1;
+        }
         Elf_Scn *scn = NULL;
-        while (!found && (scn = elf_nextscn(e, scn))) {
+        while ((scn = elf_nextscn(e, scn))) {
             GElf_Shdr sh;
             if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
                 continue;
@@ -92,17 +113,19 @@ static int has_instrumentation(const char *path)
                 if (!gelf_getsym(data, (int)i, &sym))
                     continue;
                 const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
-                if (name && strcmp(name, "__cyg_profile_func_enter") == 0) {
-                    found = 1;
-                    break;
-                }
+                if (!name)
+                    continue;
+                if (strcmp(name, "__cyg_profile_func_enter") == 0)
+                    f.instrumented = 1;
+                else if (strcmp(name, "pscope_start") == 0 && sym.st_shndx != SHN_UNDEF)
+                    f.contains_collector = 1;
             }
         }
     }
     if (e)
         elf_end(e);
     close(fd);
-    return found;
+    return f;
 }
 
 static char *find_library(void)
@@ -215,7 +238,21 @@ int main(int argc, char **argv)
         free(lib);
         return 127;
     }
-    if (has_instrumentation(prog) == 0)
+    elf_facts facts = inspect_elf(prog);
+    if (facts.readable && !facts.dynamic && !facts.contains_collector) {
+        fprintf(stderr,
+                "pscope-run: %s is statically linked: the collector cannot be preloaded into it."
+                " Link the collector in instead and run it with PSCOPE_OUTPUT set, e.g.\n"
+                "  cc -static -finstrument-functions ... $(pkg-config --cflags pscope)"
+                " $(pkg-config --static --libs pscope)\n"
+                "  PSCOPE_OUTPUT=prof.db %s   (or pscope-run -o prof.db -- %s)\n"
+                "(see the static programs section of docs/collector.md)\n",
+                prog, prog, prog);
+        free(prog);
+        free(lib);
+        return 2;
+    }
+    if (facts.readable && !facts.instrumented)
         fprintf(stderr, "pscope-run: warning: %s has no reference to __cyg_profile_func_enter"
                         " (not built with -finstrument-functions): only stages and resources"
                         " will be recorded\n", prog);
@@ -235,12 +272,17 @@ int main(int argc, char **argv)
         }
         snprintf(db_abs, sizeof db_abs, "%s/%s", cwd, db);
     }
-    const char *old_preload = getenv("LD_PRELOAD");
-    size_t plen = strlen(lib) + (old_preload ? strlen(old_preload) + 2 : 1);
-    char *preload = malloc(plen);
-    snprintf(preload, plen, "%s%s%s", lib, old_preload && *old_preload ? ":" : "",
-             old_preload ? old_preload : "");
-    setenv("LD_PRELOAD", preload, 1);
+    /* A program with the collector linked in (libpscope.a) only needs the environment: a
+     * preloaded second copy would start a second collector. */
+    char *preload = NULL;
+    if (!facts.contains_collector) {
+        const char *old_preload = getenv("LD_PRELOAD");
+        size_t plen = strlen(lib) + (old_preload ? strlen(old_preload) + 2 : 1);
+        preload = malloc(plen);
+        snprintf(preload, plen, "%s%s%s", lib, old_preload && *old_preload ? ":" : "",
+                 old_preload ? old_preload : "");
+        setenv("LD_PRELOAD", preload, 1);
+    }
     setenv("PSCOPE_OUTPUT", db_abs, 1);
     if (label)
         setenv("PSCOPE_LABEL", label, 1);

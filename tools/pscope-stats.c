@@ -90,19 +90,13 @@ static void usage(FILE *f)
 "Documentation: docs/stats.md\n");
 }
 
-static _Noreturn void usage_error(const char *fmt, const char *arg)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, fmt, arg);
-    pt_die(PT_EXIT_USAGE, "%s\nTry 'pscope-stats --help' for more information.", msg);
-}
 
 static void set_mode(struct options *o, enum mode m)
 {
     if (o->mode != M_TABLE && o->mode != m) {
         char msg[128];
         snprintf(msg, sizeof msg, "%s and %s cannot be combined", mode_opt[o->mode], mode_opt[m]);
-        usage_error("%s", msg);
+        pt_die_usage("%s", msg);
     }
     o->mode = m;
 }
@@ -190,7 +184,7 @@ static void parse_args(int argc, char **argv, struct options *o)
             else if (strcmp(optarg, "thread") == 0)
                 o->view.basis = STATS_BASIS_THREAD;
             else
-                usage_error("--basis: '%s' is not oncpu or thread", optarg);
+                pt_die_usage("--basis: '%s' is not oncpu or thread", optarg);
             break;
         case O_EXCLUDE_FROM_BASIS: o->view.exclude_from_basis = 1; break;
         case 'f':
@@ -205,39 +199,39 @@ static void parse_args(int argc, char **argv, struct options *o)
             printf("pscope-stats %s\n", pt_version());
             exit(0);
         case ':':
-            usage_error("option '%s' needs a value", argv[optind - 1]);
+            pt_die_usage("option '%s' needs a value", argv[optind - 1]);
         case '?':
         default:
-            usage_error("unknown option '%s'", argv[optind - 1]);
+            pt_die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         o->db_arg = argv[optind++];
     if (optind < argc)
-        usage_error("unexpected argument '%s' (one database at a time)", argv[optind]);
+        pt_die_usage("unexpected argument '%s' (one database at a time)", argv[optind]);
     if (sort_arg) {
         if (o->mode != M_TABLE)
-            usage_error("--sort applies to the function table, not %s", mode_opt[o->mode]);
+            pt_die_usage("--sort applies to the function table, not %s", mode_opt[o->mode]);
         if ((rc = pt_keys_parse("--sort", sort_arg, pt_fn_sort_names, PT_FK_COUNT, o->view.sort,
                                 STATS_MAX_SORT_KEYS, &o->view.nsort)))
             pt_die(rc, NULL);
     }
     if (o->view.exact && o->mode != M_TABLE)
-        usage_error("--exact applies to the function table, not %s", mode_opt[o->mode]);
+        pt_die_usage("--exact applies to the function table, not %s", mode_opt[o->mode]);
     int honest_mode = o->mode == M_TABLE || o->mode == M_HOTSPOTS || o->mode == M_TREE;
     if (o->view.raw && !honest_mode)
-        usage_error("--raw applies to the function table, --hotspots and --tree, not %s",
-                    mode_opt[o->mode]);
+        pt_die_usage("--raw applies to the function table, --hotspots and --tree, not %s",
+                     mode_opt[o->mode]);
     if ((o->view.basis != STATS_BASIS_AUTO || o->view.exclude_from_basis) &&
         o->mode != M_TABLE && o->mode != M_HOTSPOTS)
-        usage_error("--basis and --exclude-from-basis apply to the function table and "
-                    "--hotspots, not %s", o->mode == M_TREE ? "--tree" : mode_opt[o->mode]);
+        pt_die_usage("--basis and --exclude-from-basis apply to the function table and "
+                     "--hotspots, not %s", o->mode == M_TREE ? "--tree" : mode_opt[o->mode]);
     if (!isnan(o->view.factor) && o->mode != M_HOTSPOTS)
-        usage_error("%s", "--factor applies to --hotspots");
+        pt_die_usage("%s", "--factor applies to --hotspots");
     if (o->view.depth >= 0 && o->mode != M_TREE)
-        usage_error("%s", "--depth applies to --tree");
+        pt_die_usage("%s", "--depth applies to --tree");
     if ((o->mode == M_CALLERS || o->mode == M_CALLEES) && (!o->view.function || !*o->view.function))
-        usage_error("%s needs a function name", mode_opt[o->mode]);
+        pt_die_usage("%s needs a function name", mode_opt[o->mode]);
 }
 
 

@@ -72,3 +72,37 @@ printf '(a|b)*c{2,3}' > "$c/regex/alt.txt"
 printf '\\p{L}+\\d*' > "$c/regex/unicode.txt"
 printf '(?i)[[:alpha:]]+::\\w+' > "$c/regex/posix.txt"
 printf '(?<n>x)\\k<n>(?=y)' > "$c/regex/named.txt"
+
+# ---- chrome, cprofile, uftrace: pscope-import's readers (targets_import.c) -----------------
+mkdir -p "$c/chrome" "$c/cprofile" "$c/uftrace"
+python3 - "$c" <<'EOF'
+import marshal, struct, sys
+c = sys.argv[1] + "/"
+open(c + "chrome/object.json", "w").write(
+    '{"traceEvents":[{"name":"root","ph":"X","pid":1,"tid":7,"ts":10,"dur":5},'
+    '{"name":"leaf","ph":"X","pid":1,"tid":7,"ts":10.5,"dur":2.25},'
+    '{"name":"thread_name","ph":"M","pid":1,"tid":7,"args":{"name":"w"}},'
+    '{"name":"b","ph":"B","tid":8,"ts":100},{"name":"i","ph":"i","tid":8,"ts":101},'
+    '{"ph":"E","tid":8,"ts":102},{"ph":"E","tid":8,"ts":103}],'
+    '"displayTimeUnit":"ns","otherData":{"a":[1,{"b":"]}"}]}}\n')
+open(c + "chrome/bare_array.json", "w").write(
+    '[{"name":"f","ph":"B","ts":1,"tid":1},{"name":"g","ph":"X","ts":1.5,"dur":0.25,"tid":1},\n'
+    '{"ph":"E","ts":3,"tid":1},\n')
+d = {('a.py', 3, 'f'): (1, 2, 0.5, 1.5, {('a.py', 1, 'g'): (2, 1, 0.5, 1.5)}),
+     ('a.py', 1, 'g'): (1, 1, 0.25, 2.0, {}),
+     ('~', 0, '<built-in method len>'): (4, 4, 2e-6, 2e-6, {('a.py', 3, 'f'): (4, 4, 2e-6, 2e-6)})}
+open(c + "cprofile/small.prof", "wb").write(marshal.dumps(d))
+d2 = {('b.py', 10**3, 'big'): (10**12, 2**70, 1e-9, float('inf'), {('b.py', 1, 'x'): 5})}
+open(c + "cprofile/bigint_oldcaller.prof", "wb").write(marshal.dumps(d2, 2))
+def rec(t, typ, depth, addr, more=0):
+    return struct.pack('<QQ', t, typ | (more << 2) | (5 << 3) | (depth << 6) | (addr << 16))
+# first byte: 0 a memory map, 1 a symbol file, 2 task records (targets.h)
+open(c + "uftrace/map.bin", "wb").write(
+    b'\x00' + b'55550000-55560000 r-xp 00000000 00:00 0  /bin/p build-id:00\n7f00-7f10 r--p 0 0 0 [heap]\n')
+open(c + "uftrace/sym.bin", "wb").write(
+    b'\x01' + b'# symbols: 2\n# path name: /bin/p\n0000000000000100 T main\n0000000000000200 t a\n')
+dat = (rec(1000, 0, 0, 0x55550100) + rec(1100, 0, 1, 0x55550200) + rec(1150, 2, 2, 7) +
+       rec(1200, 1, 1, 0x55550200) + rec(1300, 0, 1, 0x55550300) +
+       rec(1400, 1, 1, 0x55550300) + rec(1500, 3, 0, 4) + rec(1600, 1, 0, 0x55550100))
+open(c + "uftrace/records.bin", "wb").write(b'\x02' + dat)
+EOF

@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "config.h"
 #include "diff_core.h"
 #include "diff_report.h"
 #include "ptool.h"
+#include "traceblk.h"
 
 /* A NUL-terminated copy of the input (caller frees). */
 static char *cstr(const uint8_t *data, size_t size)
@@ -251,11 +253,62 @@ int pscope_fuzz_regex(const uint8_t *data, size_t size)
 
 /* ---- registry ---------------------------------------------------------------------- */
 
+/* ---- trace blocks ------------------------------------------------------------------ */
+
+/* Decode one block; what decodes must satisfy the call contract and encode again. */
+static void traceblk_one(const uint8_t *data, size_t size)
+{
+    pscope_tb_block b = {0};
+    char err[256];
+    if (pscope_tb_info_parse(data, size, &b.info, err, sizeof err) == 0 &&
+        pscope_tb_paths(&b, err, sizeof err) == 0)
+        (void)pscope_tb_has_function(&b, 1);
+    if (pscope_tb_decode(data, size, &b, err, sizeof err) == 0) {
+        /* what decodes must satisfy the call contract and re-encode to the same calls */
+        pscope_tb_buf buf = {0};
+        for (uint32_t i = 0; i < b.info.ncalls; i++) {
+            const pscope_tcall *c = &b.calls[i];
+            if (c->seq == 0 || c->parent_seq >= c->seq || c->self_dur > c->dur ||
+                c->ts < b.info.ts_min || c->ts > b.info.ts_max)
+                abort();
+        }
+        if (pscope_tb_encode(b.calls, b.info.ncalls, b.info.run_id, b.info.thread_id, 0, &buf,
+                             err, sizeof err) != 0)
+            abort();
+        pscope_tb_buf_free(&buf);
+    }
+    pscope_tb_block_free(&b);
+}
+
+int pscope_fuzz_traceblk(const uint8_t *data, size_t size)
+{
+    traceblk_one(data, size);
+    /* The same bytes with a correct checksum, so that the content checks behind it are
+     * reached too (a mutated block almost never has a valid CRC-32 by chance). */
+    if (size >= PSCOPE_TB_HEADER) {
+        uint8_t *copy = malloc(size);
+        if (!copy)
+            return 0;
+        memcpy(copy, data, size);
+        uLong crc = crc32(crc32(0L, Z_NULL, 0), copy, 20);
+        crc = crc32(crc, copy + PSCOPE_TB_HEADER, (uInt)(size - PSCOPE_TB_HEADER));
+        for (int k = 0; k < 4; k++)
+            copy[20 + k] = (uint8_t)(crc >> (8 * k));
+        traceblk_one(copy, size);
+        free(copy);
+    }
+    return 0;
+}
+
 const struct pscope_fuzz_target pscope_fuzz_targets[] = {
     {"config", pscope_fuzz_config},
     {"db", pscope_fuzz_db},
     {"spec", pscope_fuzz_spec},
     {"regex", pscope_fuzz_regex},
+    {"chrome", pscope_fuzz_chrome},     /* targets_import.c */
+    {"cprofile", pscope_fuzz_cprofile},
+    {"uftrace", pscope_fuzz_uftrace},
+    {"traceblk", pscope_fuzz_traceblk},
     {NULL, NULL},
 };
 

@@ -15,7 +15,7 @@
 typedef int (*pscope_fuzz_fn)(const uint8_t *data, size_t size);
 
 struct pscope_fuzz_target {
-    const char *name;   /* "config", "db", "spec", "regex": also the corpus directory name */
+    const char *name;   /* "config", "db", "spec", "regex", ...: also the corpus directory name */
     pscope_fuzz_fn fn;  /* the entry point */
 };
 
@@ -35,6 +35,20 @@ int pscope_fuzz_spec(const uint8_t *data, size_t size);
 /* --filter/--exclude: the bytes are a PCRE2 pattern compiled by pt_filter_add and matched
  * against names including invalid UTF-8 with pt_filter_match. */
 int pscope_fuzz_regex(const uint8_t *data, size_t size);
+
+/* pscope-import's readers (tests/fuzz/targets_import.c), each accepted input also
+ * written into an in-memory database: Chrome Trace Event JSON (imp_read_chrome); a
+ * cProfile marshal file (imp_read_cprofile); uftrace pieces, the first byte choosing a
+ * memory map, a symbol file or a task's records (resolved through a fixed map and
+ * symbols). */
+int pscope_fuzz_chrome(const uint8_t *data, size_t size);
+int pscope_fuzz_cprofile(const uint8_t *data, size_t size);
+int pscope_fuzz_uftrace(const uint8_t *data, size_t size);
+
+/* A trace block (common/traceblk.h): header, dictionary and full decode, of the bytes as
+ * given and again with their checksum corrected (to reach the content checks); whatever
+ * decodes must satisfy the call contract and encode again. */
+int pscope_fuzz_traceblk(const uint8_t *data, size_t size);
 
 /* Every target, terminated by {NULL, NULL}. */
 extern const struct pscope_fuzz_target pscope_fuzz_targets[];

@@ -6,183 +6,7 @@
  * each program's header comment. Programs are started with posix_spawn and an explicit
  * environment (no shell).
  */
-#include <CUnit/Basic.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sqlite3.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#ifndef PSCOPE_BUILD_DIR
-#define PSCOPE_BUILD_DIR "build"
-#endif
-
-extern char **environ;
-
-static char tmpdir[256];
-static char out_path[512], err_path[512];
-
-/* Fresh temporary directory for one test; the working directory of spawned programs. */
-static void new_tmpdir(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pscope-test-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
-    snprintf(out_path, sizeof out_path, "%s/stdout.txt", tmpdir);
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", tmpdir);
-}
-
-static char *path_in_tmp(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static const char *prog(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/tests/progs/%s", PSCOPE_BUILD_DIR, name);
-    return buf[k];
-}
-
-/* Run argv with the current environment minus PSCOPE_* / LD_PRELOAD plus `extra`
- * (NULL-terminated "K=V" list), cwd = cwd, stdout/stderr to files in tmpdir.
- * Returns the exit status, 128+signal when killed, -1 on spawn failure. */
-static int run_env(const char *cwd, char *const argv[], const char *const extra[])
-{
-    char *envp[512];
-    size_t n = 0;
-    for (char **e = environ; *e && n < 400; e++)
-        if (strncmp(*e, "PSCOPE_", 7) != 0 && strncmp(*e, "LD_PRELOAD=", 11) != 0)
-            envp[n++] = *e;
-    for (size_t i = 0; extra && extra[i] && n < 510; i++)
-        envp[n++] = (char *)extra[i];
-    envp[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd ? cwd : tmpdir);
-    char abs_prog[1024];
-    if (argv[0][0] != '/' && strchr(argv[0], '/')) {
-        char here[512];
-        CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(here, sizeof here));
-        snprintf(abs_prog, sizeof abs_prog, "%s/%s", here, argv[0]);
-    } else {
-        snprintf(abs_prog, sizeof abs_prog, "%s", argv[0]);
-    }
-    pid_t pid;
-    int rc = posix_spawn(&pid, abs_prog, &fa, NULL, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
-static int count_lines_with(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
-
-static sqlite3 *open_db(const char *path)
-{
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        return NULL;
-    }
-    return db;
-}
-
-/* First column of the first row of a printf-formatted query, as int64; -999 if none. */
-static long long q(sqlite3 *db, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    sqlite3_stmt *st;
-    long long v = -999;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "bad test query: %s: %s\n", sql, sqlite3_errmsg(db));
-        return -999;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* First column of the first row as text (static buffer), "" if none. */
-static const char *qtext(sqlite3 *db, const char *sql)
-{
-    static char buf[256];
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return buf;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return buf;
-}
-
-static long long calls_of(sqlite3 *db, long long run, const char *fn)
-{
-    return q(db, "SELECT s.calls FROM function f JOIN function_stat s ON s.function_id=f.id"
-                 " WHERE f.run_id=%lld AND f.name='%s'", run, fn);
-}
-
-static const char *preload_env(void)
-{
-    static char buf[600];
-    snprintf(buf, sizeof buf, "LD_PRELOAD=%s/lib/libpscope.so", PSCOPE_BUILD_DIR);
-    return buf;
-}
-
-/* Run tests/progs/NAME (preloaded or -linked) writing t.db; returns the open db. */
-static sqlite3 *profile(const char *name, int linked, const char *extra_env)
-{
-    char exe[64];
-    snprintf(exe, sizeof exe, "%s%s", name, linked ? "-linked" : "");
-    const char *env[] = {"PSCOPE_OUTPUT=t.db", linked ? "PSCOPE_DUMMY=1" : preload_env(), extra_env, NULL};
-    char *argv[] = {(char *)prog(exe), NULL};
-    int rc = run_env(NULL, argv, env);
-    CU_ASSERT_EQUAL(rc, 0);
-    return open_db(path_in_tmp("t.db"));
-}
+#include "collector_fixture.h"
 
 /* ---- tests -------------------------------------------------------------------------- */
 
@@ -421,8 +245,9 @@ static void test_two_runs_append(void)
     sqlite3_close(db);
 }
 
-/* A version-1 database (no function_self_hist) is upgraded in place by the next run:
- * its old run stays, the new run gets self-time histograms, user_version becomes 2. */
+/* A version-1 database (no function_self_hist, function_caller, call_block, none of the run,
+ * thread and resource_sample columns and views version 2 added) is upgraded in place by the
+ * next run: every one is restored, its old run stays, the new run gets self-time histograms, user_version becomes 2. */
 static void test_schema_upgrade(void)
 {
     new_tmpdir();
@@ -430,16 +255,25 @@ static void test_schema_upgrade(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     sqlite3_close(db);
     CU_ASSERT_EQUAL_FATAL(sqlite3_open(path_in_tmp("t.db"), &db), SQLITE_OK);
-    /* what version 2 added: the table, and the columns with the views that read them */
-    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist;"
-                                     "DROP VIEW function_compensated; DROP VIEW callpath_compensated;"
+    /* what version 1 lacks: function_self_hist, function_caller, run.source, run.frames_unwound */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE function_self_hist; DROP TABLE function_caller;"
+                                     " ALTER TABLE run DROP COLUMN source; ALTER TABLE run DROP COLUMN frames_unwound;"
+                                     " PRAGMA user_version = 1;",
+                                 NULL, NULL, NULL), SQLITE_OK);
+    /* what else version 1 lacks: the full trace's table and run columns */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TABLE call_block; ALTER TABLE run DROP COLUMN trace;"
+                                     " ALTER TABLE run DROP COLUMN trace_max_bytes; ALTER TABLE run DROP COLUMN trace_bytes;"
+                                     " ALTER TABLE run DROP COLUMN trace_calls; ALTER TABLE run DROP COLUMN trace_truncated;"
+                                     " ALTER TABLE run DROP COLUMN call_rule;", NULL, NULL, NULL), SQLITE_OK);
+    /* and the honest-time columns with the views that read them */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP VIEW function_compensated; DROP VIEW callpath_compensated;"
                                      "DROP VIEW function_oncpu; DROP VIEW callpath_oncpu;"
                                      "ALTER TABLE run DROP COLUMN hook_ns;"
                                      "ALTER TABLE run DROP COLUMN hook_inner_ns;"
                                      "ALTER TABLE run DROP COLUMN collector_wait_ns;"
                                      "ALTER TABLE thread DROP COLUMN collector_wait_ns;"
-                                     "ALTER TABLE resource_sample DROP COLUMN runq_ns;"
-                                     "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+                                     "ALTER TABLE resource_sample DROP COLUMN runq_ns;",
+                                 NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     db = profile("foo_loop", 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
@@ -449,13 +283,24 @@ static void test_schema_upgrade(void)
                           " ('hook_ns', 'hook_inner_ns', 'collector_wait_ns')"), 3);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('resource_sample')"
                           " WHERE name = 'runq_ns'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('thread')"
+                          " WHERE name = 'collector_wait_ns'"), 1);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name IN"
-                          " ('function_compensated', 'function_oncpu')"), 2);
+                          " ('function_compensated', 'callpath_compensated', 'function_oncpu',"
+                          " 'callpath_oncpu')"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
+                          " ('function_self_hist', 'function_caller', 'call_block')"), 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name IN"
+                          " ('frames_unwound', 'source', 'trace', 'trace_max_bytes', 'trace_bytes',"
+                          " 'trace_calls', 'trace_truncated', 'call_rule')"), 8);
     CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 1);
     CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
                           " WHERE f.run_id = 2 AND f.name = 'loop'"), 6);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
                           " WHERE f.run_id = 1"), 0);
+    /* run.source added by migrate_v2.sql: both runs are the collector's */
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE source = 'pscope'"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE trace = 'off' AND call_rule = 'first'"), 2);
     sqlite3_close(db);
 }
 
@@ -600,8 +445,15 @@ static void test_crash_safety(void)
         sqlite3 *db = open_db(path_in_tmp("t.db"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(db);
         CU_ASSERT_STRING_EQUAL(qtext(db, "PRAGMA integrity_check"), "ok");
-        CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 0);
         long long ticks = calls_of(db, 1, "tick");
+        if (strcmp(modes[i], "_exit") == 0) {
+            /* _exit is interposed: the run is finished first, every call counted */
+            CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 1);
+            CU_ASSERT_EQUAL(ticks, 600);
+            sqlite3_close(db);
+            continue;
+        }
+        CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 0);
         CU_ASSERT(ticks >= 600 - 250);
         CU_ASSERT(ticks <= 600);
         sqlite3_close(db);
@@ -759,12 +611,12 @@ static void test_exec_new_run(void)
 static void test_depth_overflow(void)
 {
     new_tmpdir();
-    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), NULL};
+    const char *env[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_MAX_DEPTH=4096", NULL};
     char *argv[] = {(char *)prog("deep"), "20000", "2", NULL};
     CU_ASSERT_EQUAL(run_env(NULL, argv, env), 0);
     sqlite3 *db = open_db(path_in_tmp("t.db"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
-    /* default max_depth 4096: per thread deep_worker + 4095 descend frames are tracked */
+    /* max_depth 4096: per thread deep_worker + 4095 descend frames are tracked */
     CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow FROM run"), 2 * (20001 - 4096));
     CU_ASSERT_EQUAL(calls_of(db, 1, "descend"), 2 * 4095);
     CU_ASSERT_EQUAL(q(db, "SELECT max_depth_seen FROM run"), 4096);
@@ -850,10 +702,11 @@ static void test_spawned_children(void)
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM thread"), 10001);
     sqlite3_close(db);
 
-    /* 16 threads recursing to depth 20000 */
+    /* 16 threads recursing to depth 20000, max_depth 4096 */
     new_tmpdir();
     char *argv3[] = {(char *)prog("deep"), "20000", "16", NULL};
-    CU_ASSERT_EQUAL(run_env(NULL, argv3, env2), 0);
+    const char *env3[] = {"PSCOPE_OUTPUT=t.db", preload_env(), "PSCOPE_MAX_DEPTH=4096", NULL};
+    CU_ASSERT_EQUAL(run_env(NULL, argv3, env3), 0);
     db = open_db(path_in_tmp("t.db"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     CU_ASSERT_EQUAL(q(db, "SELECT depth_overflow FROM run"), 16 * (20001 - 4096));

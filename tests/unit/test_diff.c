@@ -1,4 +1,5 @@
-/* tests/unit/test_diff.c: CUnit tests of pscope-diff on constructed databases.
+/* tests/unit/test_diff.c: CUnit tests of pscope-diff's classic method on constructed
+ * databases (the default robust method: tests/unit/test_diff_robust.c).
  *
  * Every database is built here (tests/unit/test_diff_db.h: embedded schema, bound INSERTs)
  * from a deterministic generator, so each verdict below is exact:
@@ -30,9 +31,8 @@
 #include "diff_core.h"
 #include "diff_report.h"
 #include "ptool.h"
+#include "test_diff_bin.h"
 #include "test_diff_db.h"
-
-extern char **environ;
 
 static char tmpdir[256];
 static char pathbuf[32][512];
@@ -134,14 +134,18 @@ static void load_spec(loaded *l, int side, const char *spec)
     free(run);
 }
 
+/* These tests cover the classic method (the robust default: tests/unit/test_diff_robust.c). */
 static const diff_opts default_opts = { DIFF_METRIC_SELF, 0.05, 0.05, 0.01, NULL };
+static const diff_method_opts classic = { DIFF_METHOD_CLASSIC, DIFF_TEST_WELCH, DIFF_LOC_TRIMMED,
+                                          DIFF_BASIS_THREAD, 0.0, 0 };
 
 static void compare(loaded *l, const char *base, const char *cur, const diff_opts *o)
 {
     memset(l, 0, sizeof *l);
     load_spec(l, 0, base);
     load_spec(l, 1, cur);
-    diff_compare(l->runs[0], l->n[0], l->runs[1], l->n[1], o ? o : &default_opts, &l->res);
+    diff_compare_ex(l->runs[0], l->n[0], l->runs[1], l->n[1], o ? o : &default_opts, &classic,
+                    &l->res);
 }
 
 static void release(loaded *l)
@@ -508,46 +512,16 @@ static void test_metric_and_filter(void)
 
 /* ---- the binary ----------------------------------------------------------------------- */
 
-/* Run build/bin/pscope-diff with args (NULL-terminated after argv[0]); stdout and stderr go
- * to files in tmpdir. Returns the exit code, or -1 if it did not exit normally. */
+/* Run the binary with the classic method (these tests' subject, see default_opts). */
 static int run_diff(const char *const *args)
 {
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/bin/pscope-diff", PSCOPE_BUILD_DIR);
-    char *argv[32];
-    int n = 0;
-    argv[n++] = bin;
-    for (; args[n - 1] && n < 31; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, tpath("stdout.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, tpath("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int st;
-    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
+    static const char *const classic_method[] = { "--method", "classic", NULL };
+    return tdiff_run(classic_method, args, tpath("stdout.txt"), tpath("stderr.txt"));
 }
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    size_t got = fread(s, 1, (size_t)len, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
+    return tdiff_slurp(path);
 }
 
 static int starts_with(const char *s, const char *prefix)

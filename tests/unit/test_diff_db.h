@@ -3,7 +3,8 @@
  * A database is created by applying the embedded schema (sql/schema.sql) and filled with
  * bound-parameter INSERTs: runs, and functions given by their exact per-call durations, from
  * which function_stat and function_hist are derived exactly as the collector would (leaf
- * functions: self = inclusive). Optionally every call is also stored as a raw `call` row.
+ * functions: self = inclusive, so function_self_hist = function_hist). Optionally every
+ * call is also stored as a raw `call` row.
  * Durations are drawn from a deterministic generator, so every expected verdict is exact.
  * Header-only (static functions) because each tests/unit/test_*.c is its own program.
  */
@@ -156,24 +157,29 @@ static void tdb_func(tdb *t, int64_t run, const char *name, const char *module,
     tdb_check(sqlite3_step(st), t->db, "insert stat");
     sqlite3_finalize(st);
 
-    tdb_check(sqlite3_prepare_v2(t->db,
-                                 "INSERT INTO function_hist (function_id, bucket, lo, hi, count) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5)",
-                                 -1, &st, NULL),
-              t->db, "prepare hist");
-    for (uint32_t b = 0; b < PSCOPE_HIST_BUCKETS; b++) {
-        uint64_t c = pscope_hist_get(&h, b);
-        if (!c)
-            continue;
-        sqlite3_bind_int64(st, 1, fid);
-        sqlite3_bind_int64(st, 2, b);
-        sqlite3_bind_int64(st, 3, (int64_t)pscope_hist_bucket_lo(b));
-        sqlite3_bind_int64(st, 4, (int64_t)pscope_hist_bucket_hi(b));
-        sqlite3_bind_int64(st, 5, (int64_t)c);
-        tdb_check(sqlite3_step(st), t->db, "insert hist");
-        sqlite3_reset(st);
+    /* Leaf functions: the self-time histogram equals the duration histogram. */
+    for (int table = 0; table < 2; table++) {
+        tdb_check(sqlite3_prepare_v2(t->db,
+                                     table ? "INSERT INTO function_self_hist (function_id, "
+                                             "bucket, lo, hi, count) VALUES (?1, ?2, ?3, ?4, ?5)"
+                                           : "INSERT INTO function_hist (function_id, bucket, "
+                                             "lo, hi, count) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                     -1, &st, NULL),
+                  t->db, "prepare hist");
+        for (uint32_t b = 0; b < PSCOPE_HIST_BUCKETS; b++) {
+            uint64_t c = pscope_hist_get(&h, b);
+            if (!c)
+                continue;
+            sqlite3_bind_int64(st, 1, fid);
+            sqlite3_bind_int64(st, 2, b);
+            sqlite3_bind_int64(st, 3, (int64_t)pscope_hist_bucket_lo(b));
+            sqlite3_bind_int64(st, 4, (int64_t)pscope_hist_bucket_hi(b));
+            sqlite3_bind_int64(st, 5, (int64_t)c);
+            tdb_check(sqlite3_step(st), t->db, "insert hist");
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
     }
-    sqlite3_finalize(st);
     pscope_hist_clear(&h);
 
     if (raw) {

@@ -6,7 +6,7 @@
  * parameters, so every expected figure in the tests is computed by hand from the rows
  * below. The main fixture (fx_build_main) holds:
  *
- *   run 1 "base"    complete, 19 calls seen, 5 stored (sampled)
+ *   run 1 "base"    complete, 19 calls seen, 5 stored (the first calls only)
  *     functions (thread time = 1,000,000 ns = sum of self):
  *       main   main.c:10  calls 1  prim 1  total 1,000,000  self  50,000  (p = 0.05)
  *       work   work.c:20  calls 10 prim 10 total   700,000  self 700,000  (p = 0.70)

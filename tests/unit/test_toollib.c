@@ -275,6 +275,246 @@ static void test_db_and_runs(void)
     CU_ASSERT_EQUAL(pt_db_open(fx_tmpdir(), &db), PT_EXIT_DATA);
 }
 
+/* The run line says what the stored rows are: the first calls, not a sample. */
+static void test_run_describe_rows(void)
+{
+    pt_run r;
+    memset(&r, 0, sizeof r);
+    r.id = 7;
+    r.scale = NAN;
+    r.dur = 2000000;
+    r.complete = 1;
+    r.calls_seen = 300000;
+    r.calls_stored = 100000;
+    char line[512];
+    CU_ASSERT_STRING_EQUAL(pt_run_describe(&r, line, sizeof line),
+                           "run 7 · wall 2.00 ms · 300000 calls seen, 100000 stored (first calls only) · complete");
+    r.rows_dropped = 12;
+    CU_ASSERT_STRING_EQUAL(pt_run_describe(&r, line, sizeof line),
+                           "run 7 · wall 2.00 ms · 300000 calls seen, 100000 stored (partial: rows dropped) · complete");
+    r.rows_dropped = 0;
+    r.calls_stored = 300000;
+    CU_ASSERT_STRING_EQUAL(pt_run_describe(&r, line, sizeof line),
+                           "run 7 · wall 2.00 ms · 300000 calls seen, 300000 stored · complete");
+}
+
+/* stderr of the calls between stderr_begin and stderr_end, into a static buffer. */
+static int saved_stderr = -1;
+static void stderr_begin(void)
+{
+    fflush(stderr);
+    saved_stderr = dup(2);
+    int fd = open(fx_path("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+}
+static const char *stderr_end(void)
+{
+    static char text[4096];
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    FILE *f = fopen(fx_path("stderr.txt"), "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = '\0';
+    if (f)
+        fclose(f);
+    return text;
+}
+
+/* Default run resolution on runs given as (complete, calls_seen) pairs: the id chosen by
+ * pt_run_resolve(NULL) and its stderr; pt_run_resolve_all(NULL) must choose the same. */
+static long long resolve_default(const char *name, const int (*runs)[2], int n, const char **err)
+{
+    const char *path = fx_path(name);
+    sqlite3 *s = fx_create(path);
+    for (int i = 0; i < n; i++)
+        fx_run(s, i + 1, NULL, runs[i][0], runs[i][1], 0, 10);
+    sqlite3_close(s);
+    pt_db *db = NULL;
+    if (pt_db_open(path, &db) != 0)
+        return -1;
+    pt_run r;
+    stderr_begin();
+    int rc = pt_run_resolve(db, NULL, &r);
+    *err = stderr_end();
+    long long id = rc ? -rc : r.id;
+    if (!rc)
+        pt_run_clear(&r);
+    pt_run *all = NULL;
+    size_t m = 0;
+    stderr_begin();
+    if (pt_run_resolve_all(db, NULL, &all, &m) == 0) {
+        CU_ASSERT_EQUAL(m, 1);
+        CU_ASSERT_EQUAL(all[0].id, id);
+        pt_runs_free(all, m);
+    }
+    stderr_end();
+    pt_db_close(db);
+    return id;
+}
+
+static void test_default_run(void)
+{
+    const char *err;
+    char want[1024];
+    /* a program whose exec'd children (no instrumentation) left empty runs 2..4, and a
+     * run 5 still going: run 1 is the default, and the skipped ones are named */
+    const int exec_children[][2] = {{1, 19}, {1, 0}, {1, 0}, {1, 0}, {0, 3}};
+    CU_ASSERT_EQUAL(resolve_default("exec.db", exec_children, 5, &err), 1);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 1, the latest complete run"
+             " with calls; skipped newer runs: 2, 3, 4 (3 without calls); 5 (1 incomplete)\n",
+             fx_path("exec.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* 50 empty children: ten ids, then "...", and the count */
+    int fifty[51][2];
+    fifty[0][0] = 1, fifty[0][1] = 7;
+    for (int i = 1; i <= 50; i++)
+        fifty[i][0] = 1, fifty[i][1] = 0;
+    CU_ASSERT_EQUAL(resolve_default("fifty.db", (const int (*)[2])fifty, 51, &err), 1);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 1, the latest complete run"
+             " with calls; skipped newer runs: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ... (50 without"
+             " calls)\n", fx_path("fifty.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* the latest complete run has calls and is the newest: silent */
+    const int plain[][2] = {{1, 0}, {0, 5}, {1, 4}};
+    CU_ASSERT_EQUAL(resolve_default("plain.db", plain, 3, &err), 3);
+    CU_ASSERT_STRING_EQUAL(err, "");
+
+    /* a newer incomplete run only */
+    const int live[][2] = {{1, 4}, {0, 9}};
+    CU_ASSERT_EQUAL(resolve_default("live.db", live, 2, &err), 1);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 1, the latest complete run"
+             " with calls; skipped newer runs: 2 (1 incomplete)\n", fx_path("live.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* no run has calls (a stage-only program): the latest complete run, as before */
+    const int stages_only[][2] = {{1, 0}, {1, 0}, {0, 0}};
+    CU_ASSERT_EQUAL(resolve_default("stages.db", stages_only, 3, &err), 2);
+    snprintf(want, sizeof want, "test_toollib: warning: %s: using run 2, the latest complete run;"
+             " skipped newer runs: 3 (1 incomplete)\n", fx_path("stages.db"));
+    CU_ASSERT_STRING_EQUAL(err, want);
+
+    /* an explicit --run is taken as given, even without calls */
+    const char *path = fx_path("exec.db");
+    pt_db *db = NULL;
+    CU_ASSERT_EQUAL_FATAL(pt_db_open(path, &db), 0);
+    pt_run r;
+    stderr_begin();
+    CU_ASSERT_EQUAL(pt_run_resolve(db, "3", &r), 0);
+    CU_ASSERT_STRING_EQUAL(stderr_end(), "");
+    CU_ASSERT_EQUAL(r.id, 3);
+    CU_ASSERT_EQUAL(r.calls_seen, 0);
+    pt_run_clear(&r);
+    pt_db_close(db);
+}
+
+/* Histogram percentiles use the exact ones' definition (type 7), read from the buckets:
+ * a function called 4 times {2, 2, 200, 200 µs}. Bucket of 2000 ns: [2000, 2008), midpoint
+ * 2004; bucket of 200000 ns: [199680, 200704), midpoint 200192. Order statistics with the
+ * exact extremes: x0 = min 2000, x1 = 2004, x2 = 200192 clamped to max = 200000, x3 = max.
+ * The old definition (midpoint of rank ceil(q n)) said p50 = 2.00 µs; exact is 101 µs. */
+static void test_hist_percentile_type7(void)
+{
+    uint32_t b[] = {pscope_hist_bucket(2000), pscope_hist_bucket(200000)};
+    uint64_t c[] = {2, 2};
+    CU_ASSERT_EQUAL(pscope_hist_bucket_mid(b[0]), 2004);
+    CU_ASSERT_EQUAL(pscope_hist_bucket_mid(b[1]), 200192);
+    ASSERT_NEAR(pscope_hist_percentile_range(b, c, 2, 0.50, 2000, 200000), 101002, 1e-9);
+    ASSERT_NEAR(pscope_hist_percentile_range(b, c, 2, 0.25, 2000, 200000), 2003, 1e-9);
+    ASSERT_NEAR(pscope_hist_percentile_range(b, c, 2, 0.95, 2000, 200000), 200000, 0);
+    ASSERT_NEAR(pscope_hist_percentile_range(b, c, 2, 0.00, 2000, 200000), 2000, 0);
+    ASSERT_NEAR(pscope_hist_percentile_range(b, c, 2, 1.00, 2000, 200000), 200000, 0);
+    /* without the extremes: midpoints only, (2004 + 200192) / 2 */
+    ASSERT_NEAR(pscope_hist_percentile(b, c, 2, 0.50), 101098, 1e-9);
+    ASSERT_NEAR(pscope_hist_percentile(b, c, 2, 0.99), 200192, 1e-9);
+    /* the exact type-7 values of the same calls, for comparison: within 0.4% */
+    double exact[] = {2000, 2000, 200000, 200000};
+    ASSERT_NEAR(pt_percentile7(exact, 4, 0.50), 101000, 1e-9);
+    CU_ASSERT(fabs(pscope_hist_percentile_range(b, c, 2, 0.50, 2000, 200000) / 101000 - 1) < 0.004);
+    /* one call: its exact duration, whatever the bucket's midpoint */
+    uint32_t one_b[] = {pscope_hist_bucket(1501)}; /* [1496, 1504), midpoint 1500 */
+    uint64_t one_c[] = {1};
+    ASSERT_NEAR(pscope_hist_percentile_range(one_b, one_c, 1, 0.5, 1501, 1501), 1501, 0);
+    ASSERT_NEAR(pscope_hist_percentile(one_b, one_c, 1, 0.5), 1500, 0);
+    uint64_t none[] = {0};
+    CU_ASSERT(isnan(pscope_hist_percentile(one_b, none, 1, 0.5)));
+
+    /* the tool's query (stats_functions) against percentile() over the raw rows of the
+     * same run, and the hotspot view against the tool's ∞ */
+    const char *path = fx_path("four.db");
+    sqlite3 *s = fx_create(path);
+    fx_run(s, 1, "four", 1, 5, 5, 404000);
+    fx_function(s, 1, 1, "four", "f.c", 1);
+    fx_function(s, 2, 1, "idle", "f.c", 9);
+    fx_stat(s, 1, 1, 4, 4, 404000, 404000, 404000, 2 * 2000.0 * 2000 + 2 * 2e5 * 2e5, 2000, 200000);
+    fx_stat(s, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0);
+    const long long durs[] = {2000, 200000, 2000, 200000};
+    fx_hist(s, "function_hist", 1, durs, 4);
+    for (int i = 0; i < 4; i++)
+        fx_call(s, i + 1, 1, 0, 0, 1, i * 300000, durs[i]);
+    sqlite3_close(s);
+    pt_db *db = NULL;
+    CU_ASSERT_EQUAL_FATAL(pt_db_open(path, &db), 0);
+    sqlite3_stmt *st = pt_sql_prepare(db, "stats_functions");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    pt_sql_bind_int(st, ":run_id", 1);
+    int found = 0;
+    while (pt_sql_step(db, st) == 1) {
+        if (strcmp(pt_sql_col_text(st, 1), "four") != 0)
+            continue;
+        found = 1;
+        int c50 = -1, c95 = -1;
+        for (int col = 0; col < sqlite3_column_count(st); col++) {
+            if (strcmp(sqlite3_column_name(st, col), "p50") == 0)
+                c50 = col;
+            if (strcmp(sqlite3_column_name(st, col), "p95") == 0)
+                c95 = col;
+        }
+        ASSERT_NEAR(sqlite3_column_double(st, c50), 101002, 1e-9);
+        ASSERT_NEAR(sqlite3_column_double(st, c95), 200000, 0);
+    }
+    CU_ASSERT_EQUAL(found, 1);
+    sqlite3_finalize(st);
+    struct { const char *sql; double want; } q[] = {
+        {"SELECT percentile(dur, 50) FROM call WHERE function_id = 1", 101000},
+        {"SELECT hist_percentile(h.bucket, h.count, 50, s.min_dur, s.max_dur) FROM function_hist h"
+         " JOIN function_stat s USING (function_id) WHERE function_id = 1", 101002},
+        {"SELECT hist_percentile(bucket, count, 50) FROM function_hist WHERE function_id = 1", 101098},
+        {"SELECT hist_percentile(bucket, count, 99, 2000, 200000) FROM function_hist", 200000},
+        /* several rows' extremes: the smallest min and the largest max count */
+        {"SELECT hist_percentile(bucket, count, 0, 2500 - bucket, 1e9) FROM function_hist", 2500 - b[1]},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        st = NULL;
+        CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db->sql, q[i].sql, -1, &st, NULL), SQLITE_OK);
+        CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+        ASSERT_NEAR(sqlite3_column_double(st, 0), q[i].want, 1e-9);
+        if (fabs(sqlite3_column_double(st, 0) - q[i].want) > 1e-9)
+            fprintf(stderr, "\n%s -> %.17g, want %.17g\n", q[i].sql, sqlite3_column_double(st, 0), q[i].want);
+        sqlite3_finalize(st);
+    }
+    /* hotspot view: "four" is all of the run's self time, so its speedup is unbounded:
+     * NULL, as the tool's amdahl() (shown as ∞), never ~1e9 */
+    st = NULL;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db->sql, "SELECT name, max_speedup, amdahl(self_share),"
+                                             " speedup_2x FROM hotspot ORDER BY name", -1, &st, NULL),
+                          SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_STRING_EQUAL(sqlite3_column_text(st, 0), "four");
+    CU_ASSERT_EQUAL(sqlite3_column_type(st, 1), SQLITE_NULL);
+    CU_ASSERT_EQUAL(sqlite3_column_type(st, 2), SQLITE_NULL);
+    ASSERT_NEAR(sqlite3_column_double(st, 3), 2.0, 1e-12);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_STRING_EQUAL(sqlite3_column_text(st, 0), "idle");
+    ASSERT_NEAR(sqlite3_column_double(st, 1), 1.0, 0);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    pt_db_close(db);
+}
+
 /* The SQL functions, on a connection where `register_fn` installed them. */
 static void check_sql_functions(sqlite3 *db)
 {
@@ -503,6 +743,9 @@ int main(void)
     CU_add_test(s, "DB:RUN split", test_spec);
     CU_add_test(s, "PCRE2 filters", test_filter);
     CU_add_test(s, "database validation, runs, embedded SQL", test_db_and_runs);
+    CU_add_test(s, "default run: latest complete with calls, skipped runs named", test_default_run);
+    CU_add_test(s, "run line: stored rows are the first calls", test_run_describe_rows);
+    CU_add_test(s, "histogram percentiles: type 7, exact extremes, tool = SQL", test_hist_percentile_type7);
     CU_add_test(s, "SQL functions registered by the tools", test_sql_functions_registered);
     CU_add_test(s, "SQL functions from the loadable extension", test_sql_extension);
     CU_add_test(s, "writers: csv, json, md, table, junit, atomic -o", test_writers);

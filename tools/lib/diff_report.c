@@ -8,6 +8,8 @@
  */
 #include "diff_report.h"
 
+#include "diff_internal.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +123,23 @@ static char *fmt_p(double p)
     return pt_xasprintf("%.3f", p);
 }
 
+/* Time-per-call change "+10.2% [+8.1%, +12.3%]" from a ratio and its interval; the
+ * interval is left out when unknown; "-" without a ratio. */
+static char *fmt_ratio_ci(double ratio, double lo, double hi)
+{
+    if (isnan(ratio))
+        return pt_xstrdup("-");
+    char *d = fmt_delta(ratio - 1.0);
+    if (isnan(lo) || isnan(hi))
+        return d;
+    char *a = fmt_delta(lo - 1.0), *b = fmt_delta(hi - 1.0);
+    char *s = pt_xasprintf("%s [%s, %s]", d, a, b);
+    free(a);
+    free(b);
+    free(d);
+    return s;
+}
+
 static char *fmt_count(double c)
 {
     if (isnan(c))
@@ -201,18 +220,6 @@ static void right_align(char **s, size_t n)
             s[i] = t;
         }
     }
-}
-
-static const char *metric_title(diff_metric m)
-{
-    switch (m) {
-    case DIFF_METRIC_SELF: return "self time (exclusive)";
-    case DIFF_METRIC_TOTAL: return "total time (inclusive)";
-    case DIFF_METRIC_MEAN: return "mean per-call duration";
-    case DIFF_METRIC_P50: return "median (p50) per-call duration";
-    case DIFF_METRIC_P95: return "p95 per-call duration";
-    }
-    return "?";
 }
 
 static char *fmt_date(int64_t wall_ns)
@@ -302,45 +309,6 @@ static void header_runs(pt_out *o, const char *side, const diff_run *runs, size_
     }
 }
 
-/* What the p-values of the functions table were computed from. */
-static void note_tests(pt_out *o, const diff_result *r)
-{
-    size_t by_raw = 0, by_hist = 0, by_runs = 0;
-    for (size_t i = 0; i < r->nrows; i++) {
-        const char *t = r->rows[i].test;
-        if (!t)
-            continue;
-        by_raw += !strcmp(t, "raw");
-        by_hist += !strcmp(t, "hist");
-        by_runs += !strcmp(t, "runs");
-    }
-    if (by_runs)
-        pt_out_note(o, "p: two-sided Mann-Whitney U on the per-run values of the metric "
-                       "(%zu base vs %zu current runs; exact distribution).",
-                    r->nbase, r->ncur);
-    if (by_raw)
-        pt_out_note(o, "p: two-sided Mann-Whitney U on every call's duration (raw rows; %s "
-                       "durations) for %zu function%s.",
-                    r->opts.metric == DIFF_METRIC_SELF ? "exclusive" : "inclusive", by_raw,
-                    by_raw == 1 ? "" : "s");
-    if (by_hist)
-        pt_out_note(o, "p: two-sided Mann-Whitney U on the per-call inclusive durations of "
-                       "the exact histograms (buckets of <= 0.8%% width as tied values, tie "
-                       "and continuity corrected) for %zu function%s; percentiles are bucket "
-                       "midpoints (<= 0.4%% off).",
-                    by_hist, by_hist == 1 ? "" : "s");
-    if (r->repeated && r->min_p > r->opts.alpha)
-        pt_out_note(o, "significance could not be assessed: with %zu base and %zu current "
-                       "runs the smallest possible p is %.3g > alpha %g; use at least 4 "
-                       "runs per side (5 for a margin).",
-                    r->nbase, r->ncur, r->min_p, r->opts.alpha);
-    if (r->count[DIFF_NOT_ASSESSED])
-        pt_out_note(o, "n/a: significance could not be assessed for %zu function%s; the note "
-                       "says why (one run per side and only totals, or too few calls or runs "
-                       "for any p to reach alpha).",
-                    r->count[DIFF_NOT_ASSESSED], r->count[DIFF_NOT_ASSESSED] == 1 ? "" : "s");
-}
-
 static int table_run(pt_out *o, const diff_result *r)
 {
     const diff_row *w = &r->wall;
@@ -364,7 +332,8 @@ static int table_run(pt_out *o, const diff_result *r)
     pt_table_set_text(t, c_ph, p);
     pt_table_set_real(t, c_p, w->p);
     pt_table_set_text(t, c_v, diff_verdict_name(w->verdict));
-    pt_table_set_text(t, c_n, w->note[0] ? w->note : NULL);
+    int warn = r->single && r->mopts.method == DIFF_METHOD_ROBUST;
+    pt_table_set_text(t, c_n, warn ? diff_single_warning() : w->note[0] ? w->note : NULL);
     if (w->verdict == DIFF_REGRESSION)
         pt_table_set_mark(t, PT_MARK_BAD, "wall time regression");
     else if (w->verdict == DIFF_IMPROVEMENT)
@@ -406,6 +375,10 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
     char **delta = pt_xcalloc(n ? n : 1, sizeof *delta);
     char **impact = pt_xcalloc(n ? n : 1, sizeof *impact);
     char **ptxt = pt_xcalloc(n ? n : 1, sizeof *ptxt);
+    char **qtxt = pt_xcalloc(n ? n : 1, sizeof *qtxt);
+    char **pctxt = pt_xcalloc(n ? n : 1, sizeof *pctxt);
+    char **rntxt = pt_xcalloc(n ? n : 1, sizeof *rntxt);
+    int robust = r->mopts.method == DIFF_METHOD_ROBUST;
     for (size_t k = 0; k < n; k++) {
         const diff_row *row = &r->rows[idx[k]];
         pair_set(&calls, k, fmt_count(row->base.calls), fmt_count(row->cur.calls));
@@ -417,7 +390,13 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
         delta[k] = fmt_delta(row->delta);
         impact[k] = fmt_signed_dur(row->impact);
         ptxt[k] = fmt_p(row->p);
+        qtxt[k] = fmt_p(row->q);
+        pctxt[k] = fmt_ratio_ci(row->ratio, row->ratio_lo, row->ratio_hi);
+        rntxt[k] = isnan(row->runs_needed) ? pt_xstrdup("-")
+                                           : pt_xasprintf("%.0f", row->runs_needed);
     }
+    right_align(qtxt, n);
+    right_align(rntxt, n);
     right_align(delta, n);
     right_align(impact, n);
     right_align(ptxt, n);
@@ -434,7 +413,16 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
     int c_p95 = pt_table_add_col(t, "p95_text", "P95", PT_COL_TEXT, PT_COL_HUMAN);
     int c_dh = pt_table_add_col(t, "delta_text", "DELTA", PT_COL_TEXT, PT_COL_HUMAN);
     int c_sh = pt_table_add_col(t, "share", "SHARE", PT_COL_SHARE, PT_COL_BOTH);
+    int c_pch = robust ? pt_table_add_col(t, "per_call_text", "PER CALL [CI]", PT_COL_TEXT,
+                                          PT_COL_HUMAN) : -1;
     int c_ph = pt_table_add_col(t, "p_text", "P", PT_COL_TEXT, PT_COL_HUMAN);
+    int c_qh = robust ? pt_table_add_col(t, "q_text", "Q", PT_COL_TEXT, PT_COL_HUMAN) : -1;
+    int c_ch = robust ? pt_table_add_col(t, "cause_text", "CHANGE", PT_COL_TEXT, PT_COL_HUMAN)
+                      : -1;
+    int c_rnh = robust && r->mopts.show_runs_needed
+                    ? pt_table_add_col(t, "runs_needed_text", "RUNS NEEDED", PT_COL_TEXT,
+                                       PT_COL_HUMAN)
+                    : -1;
     int c_ih = pt_table_add_col(t, "impact_text", "IMPACT", PT_COL_TEXT, PT_COL_HUMAN);
     int c_n = pt_table_add_col(t, "note", "NOTE", PT_COL_TEXT, PT_COL_BOTH);
     /* Machine-only figures, every one in ns (or a plain number). */
@@ -456,6 +444,17 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
     int c_nb = pt_table_add_col(t, "n_base", "n_base", PT_COL_REAL, PT_COL_MACHINE);
     int c_nc = pt_table_add_col(t, "n_current", "n_current", PT_COL_REAL, PT_COL_MACHINE);
     int c_i = pt_table_add_col(t, "impact_ns", "impact_ns", PT_COL_DUR, PT_COL_MACHINE);
+    /* Robust method figures (null with --method classic). */
+    static const char *const rkeys[] = {
+        "loc_base_ns", "loc_current_ns", "ratio", "ratio_lo", "ratio_hi", "q", "calls_delta",
+        "impact_calls_ns", "impact_per_call_ns", "spread", "runs_needed" };
+    int c_rob[11];
+    for (int i = 0; i < 11; i++)
+        c_rob[i] = pt_table_add_col(t, rkeys[i], rkeys[i],
+                                    i < 2 || i == 7 || i == 8 ? PT_COL_DUR : PT_COL_REAL,
+                                    PT_COL_MACHINE);
+    int c_cx = pt_table_add_col(t, "calls_exact", "calls_exact", PT_COL_INT, PT_COL_MACHINE);
+    int c_cause = pt_table_add_col(t, "cause", "cause", PT_COL_TEXT, PT_COL_MACHINE);
 
     for (size_t k = 0; k < n; k++) {
         const diff_row *row = &r->rows[idx[k]];
@@ -474,6 +473,13 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
         pt_table_set_text(t, c_dh, delta[k]);
         pt_table_set_real(t, c_sh, row->share);
         pt_table_set_text(t, c_ph, ptxt[k]);
+        if (robust) {
+            pt_table_set_text(t, c_pch, pctxt[k]);
+            pt_table_set_text(t, c_qh, qtxt[k]);
+            pt_table_set_text(t, c_ch, row->cause ? row->cause : "-");
+        }
+        if (c_rnh >= 0)
+            pt_table_set_text(t, c_rnh, rntxt[k]);
         pt_table_set_text(t, c_ih, impact[k]);
         pt_table_set_text(t, c_n, row->note[0] ? row->note : NULL);
         const double mv[16] = { row->base.calls, row->cur.calls, row->base.self, row->cur.self,
@@ -493,9 +499,20 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
             pt_table_set_real(t, c_nc, (double)row->mw.n2);
         }
         pt_table_set_real(t, c_i, row->impact);
+        const double rv[11] = { row->loc_base, row->loc_cur, row->ratio, row->ratio_lo,
+                                row->ratio_hi, row->q, row->calls_delta, row->impact_calls,
+                                row->impact_per_call, row->spread, row->runs_needed };
+        for (int i = 0; i < 11; i++)
+            pt_table_set_real(t, c_rob[i], isfinite(rv[i]) ? rv[i] : NAN);
+        if (robust) {
+            pt_table_set_int(t, c_cx, row->calls_exact);
+            pt_table_set_text(t, c_cause, row->cause);
+        }
         if (row->verdict == DIFF_REGRESSION) {
-            char *msg = pt_xasprintf("regression %s (p %s, share %.2f%%)", delta[k], ptxt[k],
-                                     row->share * 100.0);
+            char *msg = robust ? pt_xasprintf("regression %s (%s; q %s, share %.2f%%)", delta[k],
+                                              row->note, qtxt[k], row->share * 100.0)
+                               : pt_xasprintf("regression %s (p %s, share %.2f%%)", delta[k],
+                                              ptxt[k], row->share * 100.0);
             pt_table_set_mark(t, PT_MARK_BAD, msg);
             free(msg);
         } else if (row->verdict == DIFF_IMPROVEMENT) {
@@ -514,7 +531,13 @@ static int table_functions(pt_out *o, const diff_result *r, const diff_report_op
         free(delta[k]);
         free(impact[k]);
         free(ptxt[k]);
+        free(qtxt[k]);
+        free(pctxt[k]);
+        free(rntxt[k]);
     }
+    free(qtxt);
+    free(pctxt);
+    free(rntxt);
     free(delta);
     free(impact);
     free(ptxt);
@@ -570,9 +593,23 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
     pt_out_header(o, "%s", summary);
     header_runs(o, "base", base, nbase);
     header_runs(o, "current", cur, ncur);
-    pt_out_header(o, "compared: %s%s · alpha %g · threshold %g%% · noise floor %g%% of run time",
-                  metric_title(op->metric), r->per_call ? ", per call" : "", op->alpha,
-                  op->threshold * 100.0, op->min_share * 100.0);
+    const diff_method_opts *mo = &r->mopts;
+    int robust = mo->method == DIFF_METHOD_ROBUST;
+    if (robust && r->single)
+        pt_out_header(o, "warning: %s", diff_single_warning());
+    pt_out_header(o, "compared: %s%s · alpha %g · threshold %g%% · noise floor %g%% of %s",
+                  diff__metric_title(op->metric), r->per_call ? ", per call" : "", op->alpha,
+                  op->threshold * 100.0, op->min_share * 100.0,
+                  mo->basis == DIFF_BASIS_THREAD ? "the busiest thread's own time"
+                                                 : "all threads' time");
+    if (robust)
+        pt_out_header(o, "method: robust (runs compared on the %s; %s)", diff__location_title(op, mo),
+                      r->single ? "one run per side: magnitude only"
+                      : mo->test == DIFF_TEST_MW ? "Mann-Whitney, Benjamini-Hochberg"
+                                                 : "Welch t, Benjamini-Hochberg");
+    else
+        pt_out_header(o, "method: classic (Mann-Whitney per call or per run value, no "
+                         "multiplicity control)");
     if (r->per_call)
         pt_out_header(o, "the runs' scales differ: per-call figures are compared (self and "
                          "total divided by calls); wall time is not comparable");
@@ -586,6 +623,12 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
     cJSON_AddStringToObject(opts, "fail_on", fail_names[ro->fail_on]);
     cJSON_AddBoolToObject(opts, "per_call", r->per_call);
     cJSON_AddBoolToObject(opts, "repeated", r->repeated);
+    cJSON_AddStringToObject(opts, "method", robust ? "robust" : "classic");
+    cJSON_AddStringToObject(opts, "test", mo->test == DIFF_TEST_MW ? "mw" : "welch");
+    cJSON_AddStringToObject(opts, "location",
+                            mo->location == DIFF_LOC_MEDIAN ? "median" : "trimmed");
+    cJSON_AddStringToObject(opts, "share_basis", mo->basis == DIFF_BASIS_THREAD ? "thread" : "all");
+    cJSON_AddNumberToObject(opts, "single_threshold", mo->single_threshold);
     pt_out_meta(o, "options", opts);
     pt_out_meta(o, "base", side_json(base, nbase));
     pt_out_meta(o, "current", side_json(cur, ncur));
@@ -599,6 +642,16 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
     cJSON_AddNumberToObject(sum, "not_assessed", (double)r->count[DIFF_NOT_ASSESSED]);
     cJSON_AddStringToObject(sum, "wall_verdict", diff_verdict_name(r->wall.verdict));
     cJSON_AddNumberToObject(sum, "exit_code", diff_exit_code(r, ro->fail_on));
+    if (robust && r->single)
+        cJSON_AddStringToObject(sum, "warning", diff_single_warning());
+    else
+        cJSON_AddNullToObject(sum, "warning");
+    cJSON_AddNumberToObject(sum, "tests", (double)r->family);
+    if (isnan(r->runs_needed))
+        cJSON_AddNullToObject(sum, "runs_needed");
+    else
+        cJSON_AddNumberToObject(sum, "runs_needed", r->runs_needed);
+    cJSON_AddBoolToObject(sum, "self_hist", !r->no_self_hist);
     pt_out_meta(o, "summary", sum);
     free(summary);
 
@@ -623,10 +676,6 @@ int diff_report(pt_out *o, const diff_result *r, const diff_run *base, size_t nb
             pt_out_note(o, "%zu function%s below the noise floor of %g%% are not test cases",
                         matched - shown, matched - shown == 1 ? "" : "s", op->min_share * 100.0);
     }
-    note_tests(o, r);
-    pt_out_note(o, "verdict: regression/improvement = p <= %g and |delta| >= %g%% and share "
-                   ">= %g%%; ~ = no significant change; n/a = significance not assessed. "
-                   "delta = (current - base) / base of the %s; impact = change in time.",
-                op->alpha, op->threshold * 100.0, op->min_share * 100.0, metric_title(op->metric));
+    diff__report_notes(o, r);
     return rc;
 }

@@ -4,7 +4,7 @@
  *
  *   pt_init("pscope-x")                    diagnostics carry the tool's name
  *   pt_db_open(path, &db)                  read-only open + validation (exit code 3 on bad data)
- *   pt_run_resolve(db, "--run" value, &r)  which run to read (default: latest complete run)
+ *   pt_run_resolve(db, "--run" value, &r)  which run to read (default: latest complete run with calls)
  *   pt_sql_prepare(db, "stats_functions")  an embedded sql/<name>.sql, named parameters bound
  *   pt_filter_add / pt_filter_match        PCRE2 include/exclude on names
  *   pt_table_* + pt_out_*                  table/csv/json/md/junit writers, -o FILE atomic
@@ -72,6 +72,10 @@ void pt_error(const char *fmt, ...) PT_PRINTF(1, 2);
 /* Print "<prog>: <message>\n" (nothing when fmt is NULL), discard every pt_out still
  * open (their temporary files are removed, targets untouched) and exit with `code`. */
 _Noreturn void pt_die(int code, const char *fmt, ...) PT_PRINTF(2, 3);
+
+/* A usage error: "<prog>: <message>" and "Try '<prog> --help' for more information." on
+ * stderr, outputs discarded, exit PT_EXIT_USAGE. */
+_Noreturn void pt_die_usage(const char *fmt, ...) PT_PRINTF(1, 2);
 
 /* malloc/calloc/realloc/strdup that never return NULL: on failure they print "out of
  * memory" and exit 3 (after discarding open outputs). pt_xstrdup(NULL) returns NULL. */
@@ -181,6 +185,8 @@ typedef struct pt_run {
     int64_t calls_seen, calls_stored, rows_dropped, events_lost;
     int64_t depth_overflow, unmatched_exits, max_depth_seen;
     int complete;           /* 1 when the run ended normally */
+    char *source;           /* run.source when not 'pscope' ("uftrace", "chrome", "cprofile":
+                             * imported by pscope-import); NULL for collector runs */
 } pt_run;
 
 /* All runs of the database, ascending id, into a new array (free with pt_runs_free).
@@ -193,9 +199,10 @@ void pt_runs_free(pt_run *runs, size_t n);
 /* Free the strings of one run and zero it. */
 void pt_run_clear(pt_run *r);
 
-/* Resolve a run: `spec` NULL or "" selects the latest complete run; when no run is
- * complete, the only run (incomplete) is used with a warning, and several incomplete
- * runs are refused. Otherwise `spec` is a run id (all digits) or a label; a label shared
+/* Resolve a run: `spec` NULL or "" selects the latest complete run with calls (the
+ * latest complete run when none has calls) and, when newer runs were passed over (no
+ * calls, or incomplete), says which in one warning line; when no run is complete, the
+ * only run (incomplete) is used with a warning, and several incomplete runs are refused. Otherwise `spec` is a run id (all digits) or a label; a label shared
  * by several runs selects the latest complete one of them. Selecting an incomplete run
  * prints a warning. Errors (PT_EXIT_DATA): no runs in the database, no run with that id
  * or label (the message names it), several incomplete runs and none complete. On success
@@ -209,14 +216,17 @@ int pt_run_resolve_all(pt_db *db, const char *spec, pt_run **runs, size_t *n);
 
 /* One-line human description of a run into buf (always NUL-terminated, truncated to
  * size): `run 3 "label" · ./prog 32 · scale 32 · wall 1.23 s · 7049155 calls seen,
- * 7049155 stored · complete`. Returns buf. */
+ * 7049155 stored · complete`, plus ` · imported from uftrace` for an imported run.
+ * Returns buf. */
 char *pt_run_describe(const pt_run *r, char *buf, size_t size);
 
 /* The run as a JSON object {id, label, command, executable, host, pid, started_wall,
  * ended_wall, wall_ns, scale, clock, pscope_version, calls_seen, calls_stored,
  * rows_dropped, events_lost, depth_overflow, unmatched_exits, max_depth_seen, complete
- * (bool), sampled (bool: calls_stored < calls_seen)}; absent values are null. Caller owns
- * it (cJSON_Delete). Never NULL. */
+ * (bool), sampled (bool: calls_stored < calls_seen, i.e. rows exist for the first calls
+ * only; the name is kept for compatibility, they are not a random sample), source
+ * ("pscope" or the imported format)}; absent values are null. Caller owns it
+ * (cJSON_Delete). Never NULL. */
 cJSON *pt_run_json(const pt_run *r);
 
 /* Split a "DB:RUN" spec. If `spec` names an existing file it is all path (no run);
@@ -392,6 +402,15 @@ void pt_out_meta(pt_out *o, const char *key, cJSON *item);
 /* Render table `t` into the document (the table stays owned by the caller). Returns 0
  * or PT_EXIT_USAGE on a write error. */
 int pt_out_table(pt_out *o, const pt_table *t);
+
+/* The document's underlying stream, for tools that write a file format of their own
+ * (pscope-export) while keeping the atomic -o FILE: open with PT_FMT_CSV, write only
+ * through this stream (no tables), then pt_out_close or pt_out_abort as usual. */
+FILE *pt_out_stream(pt_out *o);
+/* Write `len` bytes of a document made elsewhere (an HTML report) verbatim into o, which
+ * must have been opened in table format and given nothing else. A write error surfaces
+ * at pt_out_close. */
+void pt_out_raw(pt_out *o, const char *data, size_t len);
 
 /* Finish the document: JSON/JUnit are written now; a file is flushed, synced and renamed
  * over its target. Frees `o`. Returns 0, or PT_EXIT_USAGE after a message if anything

@@ -330,6 +330,30 @@ static void run_from_row(sqlite3_stmt *st, pt_run *r)
     r->complete = sqlite3_column_int(st, c++) != 0;
 }
 
+/* Fill runs[].source from run.source when the database has the column (version 2);
+ * NULL (the collector) otherwise. Returns 0, or -1 after a message. */
+static int runs_source(pt_db *db, pt_run *runs, size_t n)
+{
+    if (sqlite3_table_column_metadata(db->sql, NULL, "run", "source", NULL, NULL, NULL, NULL,
+                                      NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_stmt *st = pt_sql_prepare(db, "run_source");
+    if (!st)
+        return -1;
+    int rc;
+    size_t i = 0;
+    while ((rc = pt_sql_step(db, st)) == 1) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        const char *src = pt_sql_col_text(st, 1);
+        while (i < n && runs[i].id < id)
+            i++;
+        if (i < n && runs[i].id == id && src && strcmp(src, "pscope") != 0)
+            runs[i].source = pt_xstrdup(src);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int pt_runs_list(pt_db *db, pt_run **runs, size_t *n)
 {
     *runs = NULL;
@@ -347,6 +371,8 @@ int pt_runs_list(pt_db *db, pt_run **runs, size_t *n)
         run_from_row(st, &(*runs)[(*n)++]);
     }
     sqlite3_finalize(st);
+    if (rc == 0)
+        rc = runs_source(db, *runs, *n);
     if (rc < 0) {
         pt_runs_free(*runs, *n);
         *runs = NULL;
@@ -366,6 +392,7 @@ void pt_run_clear(pt_run *r)
     free(r->host);
     free(r->clock);
     free(r->pscope_version);
+    free(r->source);
     memset(r, 0, sizeof *r);
 }
 
@@ -385,6 +412,7 @@ static void run_copy(pt_run *dst, const pt_run *src)
     dst->host = pt_xstrdup(src->host);
     dst->clock = pt_xstrdup(src->clock);
     dst->pscope_version = pt_xstrdup(src->pscope_version);
+    dst->source = pt_xstrdup(src->source);
 }
 
 static void warn_incomplete(const pt_db *db, const pt_run *r)
@@ -452,6 +480,57 @@ static size_t pick_latest(pt_db *db, const pt_run *runs, const size_t *idx, size
     return idx[m - 1];
 }
 
+/* The default run among runs[0..n) (ascending id): the latest complete run with calls;
+ * when no complete run has calls (stage-only programs), the latest complete run; n when
+ * no run is complete. A run without calls is what an exec'd program without
+ * instrumentation leaves: it must not hide the run the user means. */
+static size_t default_run(const pt_run *runs, size_t n)
+{
+    size_t with_calls = n, complete = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].complete)
+            continue;
+        complete = i;
+        if (runs[i].calls_seen > 0)
+            with_calls = i;
+    }
+    return with_calls < n ? with_calls : complete;
+}
+
+/* One warning line naming the runs newer than runs[pick] that the default skipped: those
+ * without calls and the incomplete ones (ids listed up to 10 per kind). Nothing when none. */
+static void note_skipped(const pt_db *db, const pt_run *runs, size_t n, size_t pick)
+{
+    char groups[2][160];
+    size_t count[2] = {0, 0};
+    static const char *const what[2] = {"without calls", "incomplete"};
+    for (int g = 0; g < 2; g++) {
+        groups[g][0] = '\0';
+        for (size_t i = pick + 1; i < n; i++) {
+            if ((g == 1) != !runs[i].complete)
+                continue;
+            size_t len = strlen(groups[g]);
+            if (count[g] < 10)
+                snprintf(groups[g] + len, sizeof groups[g] - len, "%s%lld", count[g] ? ", " : "",
+                         (long long)runs[i].id);
+            else if (count[g] == 10)
+                snprintf(groups[g] + len, sizeof groups[g] - len, ", ...");
+            count[g]++;
+        }
+    }
+    if (!count[0] && !count[1])
+        return;
+    char list[400];
+    size_t len = 0;
+    list[0] = '\0';
+    for (int g = 0; g < 2; g++)
+        if (count[g])
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%zu %s)", len ? "; " : "",
+                                    groups[g], count[g], what[g]);
+    pt_warn("%s: using run %lld, the latest complete run%s; skipped newer runs: %s", db->path,
+            (long long)runs[pick].id, runs[pick].calls_seen > 0 ? " with calls" : "", list);
+}
+
 static int resolve(pt_db *db, const char *spec, int all, pt_run **out, size_t *nout)
 {
     pt_run *runs = NULL;
@@ -469,14 +548,10 @@ static int resolve(pt_db *db, const char *spec, int all, pt_run **out, size_t *n
     char ids[160];
     rc = 0;
     if (!spec || !*spec) {
-        size_t complete = 0, last_complete = 0;
-        for (size_t i = 0; i < n; i++)
-            if (runs[i].complete) {
-                complete++;
-                last_complete = i;
-            }
-        if (complete > 0) {
-            idx[0] = last_complete;
+        size_t pick = default_run(runs, n);
+        if (pick < n) {
+            idx[0] = pick;
+            note_skipped(db, runs, n, pick);
         } else if (n == 1) {
             warn_incomplete(db, &runs[0]);
             idx[0] = 0;
@@ -560,13 +635,18 @@ char *pt_run_describe(const pt_run *r, char *buf, size_t size)
     if (!isnan(r->scale))
         APPEND(" · scale %g", r->scale);
     APPEND(" · wall %s", pt_fmt_dur((double)r->dur, wall, sizeof wall));
-    APPEND(" · %lld calls seen, %lld stored%s", (long long)r->calls_seen,
-           (long long)r->calls_stored, r->calls_stored < r->calls_seen ? " (sampled)" : "");
+    /* Rows are the first max_calls calls (docs/collector.md), never a random sample. */
+    APPEND(" · %lld calls seen, %lld stored%s", (long long)r->calls_seen, (long long)r->calls_stored,
+           r->calls_stored >= r->calls_seen ? ""
+           : r->rows_dropped           ? " (partial: rows dropped)"
+                                       : " (first calls only)");
     if (r->events_lost)
         APPEND(" · %lld events lost", (long long)r->events_lost);
     if (r->depth_overflow)
         APPEND(" · %lld calls beyond max depth", (long long)r->depth_overflow);
     APPEND(" · %s", r->complete ? "complete" : "INCOMPLETE");
+    if (r->source)
+        APPEND(" · imported from %s", r->source);
 #undef APPEND
     return buf;
 }
@@ -609,6 +689,7 @@ cJSON *pt_run_json(const pt_run *r)
     cJSON_AddItemToObject(o, "max_depth_seen", cJSON_CreateNumber((double)r->max_depth_seen));
     cJSON_AddItemToObject(o, "complete", cJSON_CreateBool(r->complete));
     cJSON_AddItemToObject(o, "sampled", cJSON_CreateBool(r->calls_stored < r->calls_seen));
+    cJSON_AddItemToObject(o, "source", json_text(r->source ? r->source : "pscope"));
     return o;
 }
 

@@ -68,6 +68,17 @@ void pt_die(int code, const char *fmt, ...)
     exit(code);
 }
 
+/* Contract in ptool.h. */
+void pt_die_usage(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pt_die(PT_EXIT_USAGE, "%s\nTry '%s --help' for more information.", msg, pt_progname());
+}
+
 static _Noreturn void oom(void)
 {
     pt_die(PT_EXIT_DATA, "out of memory");

@@ -734,6 +734,11 @@ static void out_free(pt_out *o)
     free(o);
 }
 
+FILE *pt_out_stream(pt_out *o)
+{
+    return o->f;
+}
+
 int pt_out_close(pt_out *o)
 {
     if (!o)
@@ -810,4 +815,10 @@ void pt__out_abort_all(void)
         if (pending[i])
             pt_out_abort(pending[i]);
     fflush(stdout);
+}
+
+/* Contract in ptool.h. */
+void pt_out_raw(pt_out *o, const char *data, size_t len)
+{
+    fwrite(data, 1, len, o->f); /* a short write leaves ferror set: pt_out_close reports it */
 }

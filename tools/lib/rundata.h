@@ -10,6 +10,7 @@
  *   rundata_edges.c      callers / callees of one function
  *   rundata_threads.c    per thread and function rows
  *   rundata_stages.c     stage rows, resource rows, row counts of a run
+ *   rundata_timeline.c   duration histograms, process resource samples, stage spans
  *   rundata_query.c      the shared "prepare with :run_id / step" helpers, array growth
  *
  * Contract shared by every loader: it reads everything the query returns (no filter, no
@@ -39,6 +40,18 @@ int pt_rd_step(pt_db *db, sqlite3_stmt *st);
 /* Grow array *p of elements of `size` bytes so that index `n` fits; *cap is its capacity
  * (first allocation: `first` elements). Never fails (dies on out-of-memory). */
 void pt_rd_grow(void *p, size_t *cap, size_t n, size_t size, size_t first);
+
+/* Fills one zeroed row from the current result row of st; ctx as given to pt_rd_read. */
+typedef void (*pt_rd_fill)(sqlite3_stmt *st, void *row, void *ctx);
+/* Releases rows[0..n) and the array. */
+typedef void (*pt_rd_release)(void *rows, size_t n);
+
+/* The one row-reading loop of every loader: step st (NULL: its prepare failed, already
+ * reported) to the end, each result row into a new zeroed element of `size` bytes filled
+ * by fill. Returns 0 with the array in *rows (NULL when empty) and its length in *n, or
+ * PT_EXIT_DATA after a query error, the rows read so far given to release. */
+int pt_rd_read(pt_db *db, sqlite3_stmt *st, size_t size, pt_rd_fill fill, void *ctx,
+               pt_rd_release release, void **rows, size_t *n);
 
 /* ---- functions (rundata_functions.c, sql/stats_functions.sql) -------------------------- */
 
@@ -210,5 +223,34 @@ typedef struct pt_resource_row {
 /* Resource samples grouped: the process row, then functions, then stages, by CPU time. */
 int pt_resources_load(pt_db *db, int64_t run_id, pt_resource_row **rows, size_t *n);
 void pt_resources_free(pt_resource_row *rows, size_t n);
+
+/* ---- histograms, timeline (rundata_timeline.c) ------------------------------------------ */
+
+typedef struct pt_hist_bucket {
+    int64_t function_id;
+    double lo, hi;  /* ns, [lo, hi) */
+    double count;
+} pt_hist_bucket;
+
+/* Every non-empty per-call duration bucket of every function of the run, by function id
+ * and bucket (sql/html_hist.sql). */
+int pt_hist_load(pt_db *db, int64_t run_id, pt_hist_bucket **rows, size_t *n);
+
+typedef struct pt_sample {
+    double ts, cpu, rss, gpu_util, gpu_mem; /* ns since start, CPU ns since the previous
+                                               tick, bytes, %, bytes; NAN: null */
+} pt_sample;
+
+/* The process-wide resource samples in time order (sql/html_samples.sql). */
+int pt_samples_load(pt_db *db, int64_t run_id, pt_sample **rows, size_t *n);
+
+typedef struct pt_span {
+    char *name;
+    double ts, dur; /* ns */
+} pt_span;
+
+/* At most `limit` ended top-level stage spans in time order (sql/html_spans.sql). */
+int pt_spans_load(pt_db *db, int64_t run_id, int64_t limit, pt_span **rows, size_t *n);
+void pt_spans_free(pt_span *rows, size_t n);
 
 #endif

@@ -7,6 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Is run_id an import from cProfile, which has caller edges (function_caller) instead of
+ * call paths? A version-1 database (no run.source) never is. */
+static int has_caller_edges(pt_db *db, int64_t run_id)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "SELECT source = 'cprofile' FROM run WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    int edges = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return edges;
+}
+
 /* Contract in rundata.h. */
 int pt_edges_load(pt_db *db, int64_t run_id, const char *name, int callers, pt_edges *out)
 {
@@ -32,7 +47,9 @@ int pt_edges_load(pt_db *db, int64_t run_id, const char *name, int callers, pt_e
     sqlite3_finalize(st);
     if (!out->found)
         return 0;
-    st = pt_rd_prepare(db, run_id, callers ? "stats_callers" : "stats_callees");
+    int edges = has_caller_edges(db, run_id);
+    st = pt_rd_prepare(db, run_id, callers ? (edges ? "stats_callers_edges" : "stats_callers")
+                                           : (edges ? "stats_callees_edges" : "stats_callees"));
     if (!st) {
         pt_edges_free(out);
         return PT_EXIT_DATA;

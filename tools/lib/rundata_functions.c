@@ -12,58 +12,53 @@ const char *const pt_fn_sort_names[PT_FK_COUNT] = {
     "calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file", "oncpu",
 };
 
+static void fill_fn(sqlite3_stmt *st, void *row, void *thread_time)
+{
+    pt_fnrow *r = row;
+    int i = 0;
+    r->id = sqlite3_column_int64(st, i++);
+    r->name = pt_sql_col_strdup(st, i++);
+    r->module = pt_sql_col_strdup(st, i++);
+    r->file = pt_sql_col_strdup(st, i++);
+    r->line = sqlite3_column_int64(st, i++);
+    r->calls = sqlite3_column_int64(st, i++);
+    r->primitive_calls = sqlite3_column_int64(st, i++);
+    r->total = pt_sql_col_real(st, i++);
+    r->self = pt_sql_col_real(st, i++);
+    r->self_per_call = pt_sql_col_real(st, i++);
+    r->total_per_call = pt_sql_col_real(st, i++);
+    r->mean = pt_sql_col_real(st, i++);
+    r->min = pt_sql_col_real(st, i++);
+    r->max = pt_sql_col_real(st, i++);
+    r->p50 = pt_sql_col_real(st, i++);
+    r->p95 = pt_sql_col_real(st, i++);
+    r->p99 = pt_sql_col_real(st, i++);
+    r->self_share = pt_sql_col_real(st, i++);
+    r->total_share = pt_sql_col_real(st, i++);
+    *(double *)thread_time = pt_sql_col_real(st, i++);
+    r->self_raw = r->self; /* honest-time fields until stats_honest fills them */
+    r->total_raw = r->total;
+    r->oncpu_share = r->oncpu = NAN;
+    r->cpu_samples = 0;
+    if (!r->name)
+        r->name = pt_xstrdup("");
+}
+
+static void release_fn(void *rows, size_t n)
+{
+    pt_functions_free(rows, n);
+}
+
 /* Contract in rundata.h. */
 int pt_functions_load(pt_db *db, int64_t run_id, pt_fnrow **out, size_t *n,
                       double *thread_time)
 {
-    sqlite3_stmt *st = pt_rd_prepare(db, run_id, "stats_functions");
-    pt_fnrow *rows = NULL;
-    size_t cap = 0;
-    int rc;
-    *n = 0;
+    void *rows;
     *thread_time = 0;
-    *out = NULL;
-    if (!st)
-        return PT_EXIT_DATA;
-    while ((rc = pt_rd_step(db, st)) > 0) {
-        pt_rd_grow(&rows, &cap, *n, sizeof *rows, 64);
-        pt_fnrow *r = &rows[(*n)++];
-        int i = 0;
-        r->id = sqlite3_column_int64(st, i++);
-        r->name = pt_sql_col_strdup(st, i++);
-        r->module = pt_sql_col_strdup(st, i++);
-        r->file = pt_sql_col_strdup(st, i++);
-        r->line = sqlite3_column_int64(st, i++);
-        r->calls = sqlite3_column_int64(st, i++);
-        r->primitive_calls = sqlite3_column_int64(st, i++);
-        r->total = pt_sql_col_real(st, i++);
-        r->self = pt_sql_col_real(st, i++);
-        r->self_per_call = pt_sql_col_real(st, i++);
-        r->total_per_call = pt_sql_col_real(st, i++);
-        r->mean = pt_sql_col_real(st, i++);
-        r->min = pt_sql_col_real(st, i++);
-        r->max = pt_sql_col_real(st, i++);
-        r->p50 = pt_sql_col_real(st, i++);
-        r->p95 = pt_sql_col_real(st, i++);
-        r->p99 = pt_sql_col_real(st, i++);
-        r->self_share = pt_sql_col_real(st, i++);
-        r->total_share = pt_sql_col_real(st, i++);
-        *thread_time = pt_sql_col_real(st, i++);
-        r->self_raw = r->self; /* honest-time fields until stats_honest fills them */
-        r->total_raw = r->total;
-        r->oncpu_share = r->oncpu = NAN;
-        r->cpu_samples = 0;
-        if (!r->name)
-            r->name = pt_xstrdup("");
-    }
-    if (rc < 0) {
-        pt_functions_free(rows, *n);
-        *n = 0;
-        return PT_EXIT_DATA;
-    }
-    sqlite3_finalize(st);
+    int rc = pt_rd_read(db, pt_rd_prepare(db, run_id, "stats_functions"), sizeof **out, fill_fn,
+                        thread_time, release_fn, &rows, n);
     *out = rows;
-    return 0;
+    return rc;
 }
 
 /* Contract in rundata.h. */

@@ -6,49 +6,45 @@
 #include <math.h>
 #include <stdlib.h>
 
+static void fill_hotspot(sqlite3_stmt *st, void *row, void *thread_time)
+{
+    pt_hotspot *h = row;
+    h->function_id = sqlite3_column_int64(st, 0);
+    h->name = pt_sql_col_strdup(st, 1);
+    h->file = pt_sql_col_strdup(st, 2);
+    h->line = sqlite3_column_int64(st, 3);
+    h->calls = sqlite3_column_int64(st, 4);
+    h->self = pt_sql_col_real(st, 6);
+    h->share = pt_sql_col_real(st, 8);
+    h->max_speedup = pt_sql_col_real(st, 9);
+    if (isnan(h->max_speedup) && h->share >= 1.0)
+        h->max_speedup = INFINITY;
+    h->speedup_k = pt_sql_col_real(st, 10);
+    h->saved = pt_sql_col_real(st, 11);
+    *(double *)thread_time = pt_sql_col_real(st, 12);
+    h->self_raw = h->basis_time = h->self; /* honest-time fields until stats_honest */
+    h->oncpu_share = h->oncpu = h->blocked_share = NAN;
+    h->cpu_samples = 0;
+    h->runq_known = 0;
+}
+
+static void release_hotspots(void *rows, size_t n)
+{
+    pt_hotspots_free(rows, n);
+}
+
 /* Contract in rundata.h. */
 int pt_hotspots_load(pt_db *db, int64_t run_id, double k, pt_hotspot **out, size_t *n,
                      double *thread_time)
 {
     sqlite3_stmt *st = pt_rd_prepare(db, run_id, "stats_hotspots");
-    pt_hotspot *rows = NULL;
-    size_t cap = 0;
-    int rc;
-    *out = NULL;
-    *n = 0;
+    if (st)
+        pt_sql_bind_real(st, ":factor", k);
+    void *rows;
     *thread_time = 0;
-    if (!st)
-        return PT_EXIT_DATA;
-    pt_sql_bind_real(st, ":factor", k);
-    while ((rc = pt_rd_step(db, st)) > 0) {
-        pt_rd_grow(&rows, &cap, *n, sizeof *rows, 64);
-        pt_hotspot *h = &rows[(*n)++];
-        h->function_id = sqlite3_column_int64(st, 0);
-        h->name = pt_sql_col_strdup(st, 1);
-        h->file = pt_sql_col_strdup(st, 2);
-        h->line = sqlite3_column_int64(st, 3);
-        h->calls = sqlite3_column_int64(st, 4);
-        h->self = pt_sql_col_real(st, 6);
-        h->share = pt_sql_col_real(st, 8);
-        h->max_speedup = pt_sql_col_real(st, 9);
-        if (isnan(h->max_speedup) && h->share >= 1.0)
-            h->max_speedup = INFINITY;
-        h->speedup_k = pt_sql_col_real(st, 10);
-        h->saved = pt_sql_col_real(st, 11);
-        *thread_time = pt_sql_col_real(st, 12);
-        h->self_raw = h->basis_time = h->self; /* honest-time fields until stats_honest */
-        h->oncpu_share = h->oncpu = h->blocked_share = NAN;
-        h->cpu_samples = 0;
-        h->runq_known = 0;
-    }
-    if (rc < 0) {
-        pt_hotspots_free(rows, *n);
-        *n = 0;
-        return PT_EXIT_DATA;
-    }
-    sqlite3_finalize(st);
+    int rc = pt_rd_read(db, st, sizeof **out, fill_hotspot, thread_time, release_hotspots, &rows, n);
     *out = rows;
-    return 0;
+    return rc;
 }
 
 /* Contract in rundata.h. */

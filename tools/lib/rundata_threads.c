@@ -5,47 +5,43 @@
 
 #include <stdlib.h>
 
+static void fill_thread(sqlite3_stmt *st, void *row, void *ctx)
+{
+    pt_thread_fn *r = row;
+    (void)ctx;
+    r->thread_id = sqlite3_column_int64(st, 0);
+    r->tid = sqlite3_column_int64(st, 1);
+    r->thread_name = pt_sql_col_strdup(st, 2);
+    r->is_main = sqlite3_column_int64(st, 3);
+    r->ts = sqlite3_column_int64(st, 4);
+    r->has_end = sqlite3_column_type(st, 5) != SQLITE_NULL;
+    r->end_ts = sqlite3_column_int64(st, 5);
+    r->busy = pt_sql_col_real(st, 7);
+    r->has_fn = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    r->function_id = sqlite3_column_int64(st, 8);
+    r->name = pt_sql_col_strdup(st, 9);
+    r->file = pt_sql_col_strdup(st, 10);
+    r->line = sqlite3_column_int64(st, 11);
+    r->calls = sqlite3_column_int64(st, 12);
+    r->total = pt_sql_col_real(st, 13);
+    r->self = pt_sql_col_real(st, 14);
+    r->thread_share = pt_sql_col_real(st, 15);
+    r->run_share = pt_sql_col_real(st, 16);
+}
+
+static void release_threads(void *rows, size_t n)
+{
+    pt_threads_free(rows, n);
+}
+
 /* Contract in rundata.h. */
 int pt_threads_load(pt_db *db, int64_t run_id, pt_thread_fn **out, size_t *n)
 {
-    sqlite3_stmt *st = pt_rd_prepare(db, run_id, "stats_threads");
-    pt_thread_fn *rows = NULL;
-    size_t cap = 0;
-    int rc;
-    *out = NULL;
-    *n = 0;
-    if (!st)
-        return PT_EXIT_DATA;
-    while ((rc = pt_rd_step(db, st)) > 0) {
-        pt_rd_grow(&rows, &cap, *n, sizeof *rows, 32);
-        pt_thread_fn *r = &rows[(*n)++];
-        r->thread_id = sqlite3_column_int64(st, 0);
-        r->tid = sqlite3_column_int64(st, 1);
-        r->thread_name = pt_sql_col_strdup(st, 2);
-        r->is_main = sqlite3_column_int64(st, 3);
-        r->ts = sqlite3_column_int64(st, 4);
-        r->has_end = sqlite3_column_type(st, 5) != SQLITE_NULL;
-        r->end_ts = sqlite3_column_int64(st, 5);
-        r->busy = pt_sql_col_real(st, 7);
-        r->has_fn = sqlite3_column_type(st, 8) != SQLITE_NULL;
-        r->function_id = sqlite3_column_int64(st, 8);
-        r->name = pt_sql_col_strdup(st, 9);
-        r->file = pt_sql_col_strdup(st, 10);
-        r->line = sqlite3_column_int64(st, 11);
-        r->calls = sqlite3_column_int64(st, 12);
-        r->total = pt_sql_col_real(st, 13);
-        r->self = pt_sql_col_real(st, 14);
-        r->thread_share = pt_sql_col_real(st, 15);
-        r->run_share = pt_sql_col_real(st, 16);
-    }
-    if (rc < 0) {
-        pt_threads_free(rows, *n);
-        *n = 0;
-        return PT_EXIT_DATA;
-    }
-    sqlite3_finalize(st);
+    void *rows;
+    int rc = pt_rd_read(db, pt_rd_prepare(db, run_id, "stats_threads"), sizeof **out,
+                        fill_thread, NULL, release_threads, &rows, n);
     *out = rows;
-    return 0;
+    return rc;
 }
 
 /* Contract in rundata.h. */

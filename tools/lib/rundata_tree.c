@@ -41,41 +41,45 @@ static size_t find_node(const pt_tnode *nodes, size_t n, int64_t id)
     return SIZE_MAX;
 }
 
+static void fill_node(sqlite3_stmt *st, void *row, void *thread_time)
+{
+    pt_tnode *d = row;
+    d->id = sqlite3_column_int64(st, 0);
+    d->parent_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+    d->depth = sqlite3_column_int64(st, 2);
+    d->calls = sqlite3_column_int64(st, 3);
+    d->total = pt_sql_col_real(st, 4);
+    d->self = pt_sql_col_real(st, 5);
+    d->min = pt_sql_col_real(st, 6);
+    d->max = pt_sql_col_real(st, 7);
+    d->function_id = sqlite3_column_int64(st, 8);
+    d->name = pt_sql_col_strdup(st, 9);
+    d->file = pt_sql_col_strdup(st, 10);
+    d->line = sqlite3_column_int64(st, 11);
+    *(double *)thread_time = pt_sql_col_real(st, 12);
+    if (!d->name)
+        d->name = pt_xstrdup("");
+}
+
+static void release_nodes(void *rows, size_t n)
+{
+    pt_tree t = {.nodes = rows, .n = n};
+    pt_tree_free(&t);
+}
+
 /* Contract in rundata.h. */
 int pt_tree_load(pt_db *db, int64_t run_id, int64_t max_depth, pt_tree *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = pt_rd_prepare(db, run_id, "stats_tree");
-    if (!st)
-        return PT_EXIT_DATA;
-    pt_sql_bind_int(st, ":max_depth", max_depth);
-    size_t cap = 0;
-    int rc;
-    while ((rc = pt_rd_step(db, st)) > 0) {
-        pt_rd_grow(&out->nodes, &cap, out->n, sizeof *out->nodes, 256);
-        pt_tnode *d = &out->nodes[out->n++];
-        memset(d, 0, sizeof *d);
-        d->id = sqlite3_column_int64(st, 0);
-        d->parent_id = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
-        d->depth = sqlite3_column_int64(st, 2);
-        d->calls = sqlite3_column_int64(st, 3);
-        d->total = pt_sql_col_real(st, 4);
-        d->self = pt_sql_col_real(st, 5);
-        d->min = pt_sql_col_real(st, 6);
-        d->max = pt_sql_col_real(st, 7);
-        d->function_id = sqlite3_column_int64(st, 8);
-        d->name = pt_sql_col_strdup(st, 9);
-        d->file = pt_sql_col_strdup(st, 10);
-        d->line = sqlite3_column_int64(st, 11);
-        out->thread_time = pt_sql_col_real(st, 12);
-        if (!d->name)
-            d->name = pt_xstrdup("");
-    }
-    if (rc < 0) {
-        pt_tree_free(out);
-        return PT_EXIT_DATA;
-    }
-    sqlite3_finalize(st);
+    if (st)
+        pt_sql_bind_int(st, ":max_depth", max_depth);
+    void *rows;
+    int rc = pt_rd_read(db, st, sizeof *out->nodes, fill_node, &out->thread_time, release_nodes,
+                        &rows, &out->n);
+    out->nodes = rows;
+    if (rc)
+        return rc;
     pt_tnode *nodes = out->nodes;
     size_t n = out->n, rcap = 0;
     qsort(nodes, n, sizeof *nodes, cmp_id);

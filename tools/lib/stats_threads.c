@@ -10,12 +10,9 @@
 #include <time.h>
 
 /* Contract in stats_view.h. */
-int stats_view_threads(stats_ctx *c)
+pt_table *stats_threads_table(const stats_opts *o, const pt_thread_fn *rows, size_t nrows,
+                              int64_t *nthreads_out)
 {
-    stats_opts *o = c->opt;
-    pt_thread_fn *rows;
-    size_t nrows;
-    stats_check(pt_threads_load(c->db, c->run.id, &rows, &nrows));
     pt_table *t = pt_table_new("threads");
     int c_thread = pt_table_add_col(t, "thread", "thread", PT_COL_TEXT, PT_COL_HUMAN);
     int c_tid_id = pt_table_add_col(t, "thread_id", "thread id", PT_COL_INT, PT_COL_MACHINE);
@@ -95,6 +92,19 @@ int stats_view_threads(stats_ctx *c)
             pt_table_set_text(t, c_label, "(no completed call)");
         }
     }
+    *nthreads_out = nthreads;
+    return t;
+}
+
+/* Contract in stats_view.h. */
+int stats_view_threads(stats_ctx *c)
+{
+    stats_opts *o = c->opt;
+    pt_thread_fn *rows;
+    size_t nrows;
+    stats_check(pt_threads_load(c->db, c->run.id, &rows, &nrows));
+    int64_t nthreads;
+    pt_table *t = stats_threads_table(o, rows, nrows, &nthreads);
     pt_threads_free(rows, nrows);
     if (nthreads == 0) {
         pt_table_free(t);
@@ -119,12 +129,8 @@ static void counts(stats_ctx *c, int64_t *stages, int64_t *samples)
 }
 
 /* Contract in stats_view.h. */
-int stats_view_stages(stats_ctx *c)
+pt_table *stats_stages_table(const stats_opts *o, const pt_stage_row *rows, size_t nrows)
 {
-    stats_opts *o = c->opt;
-    int64_t nst, nsamp;
-    counts(c, &nst, &nsamp);
-    stats_run_header(c);
     pt_table *t = pt_table_new("stages");
     int c_name = pt_table_add_col(t, "name", "stage", PT_COL_TEXT, PT_COL_BOTH | PT_COL_KEY);
     int c_spans = pt_table_add_col(t, "spans", "spans", PT_COL_INT, PT_COL_BOTH);
@@ -145,21 +151,6 @@ int stats_view_stages(stats_ctx *c)
     int c_p50 = pt_table_add_col(t, "p50", "p50", PT_COL_DUR, PT_COL_BOTH);
     int c_p95 = pt_table_add_col(t, "p95", "p95", PT_COL_DUR, PT_COL_BOTH);
     int c_p99 = pt_table_add_col(t, "p99", "p99", PT_COL_DUR, PT_COL_BOTH);
-    if (nst == 0) {
-        pt_out_meta(c->out, "stages_recorded", cJSON_CreateBool(0));
-        if (o->format == PT_FMT_TABLE || o->format == PT_FMT_MD)
-            pt_table_free(t); /* nothing to align: the note says it plainly */
-        else
-            stats_emit(c, t);       /* machine readers get an empty table with its columns */
-        pt_out_note(c->out, "run %lld recorded no stages: the program never called "
-                    "pscope_stage_begin() or PSCOPE_STAGE()", (long long)c->run.id);
-        return 0;
-    }
-    pt_out_header(c->out, "%lld stage spans · latency percentiles per record from histograms "
-                  "(≤1%%)", (long long)nst);
-    pt_stage_row *rows;
-    size_t nrows;
-    stats_check(pt_stages_load(c->db, c->run.id, &rows, &nrows));
     int64_t limit = stats_row_limit(o, INT64_MAX), shown = 0;
     for (size_t i = 0; i < nrows && shown < limit; i++) {
         const pt_stage_row *r = &rows[i];
@@ -189,6 +180,33 @@ int stats_view_stages(stats_ctx *c)
         if (r->open_spans > 0)
             pt_table_set_mark(t, PT_MARK_BAD, "stage never ended");
     }
+    return t;
+}
+
+/* Contract in stats_view.h. */
+int stats_view_stages(stats_ctx *c)
+{
+    stats_opts *o = c->opt;
+    int64_t nst, nsamp;
+    counts(c, &nst, &nsamp);
+    stats_run_header(c);
+    if (nst == 0) {
+        pt_table *t = stats_stages_table(o, NULL, 0);
+        pt_out_meta(c->out, "stages_recorded", cJSON_CreateBool(0));
+        if (o->format == PT_FMT_TABLE || o->format == PT_FMT_MD)
+            pt_table_free(t); /* nothing to align: the note says it plainly */
+        else
+            stats_emit(c, t);       /* machine readers get an empty table with its columns */
+        pt_out_note(c->out, "run %lld recorded no stages: the program never called "
+                    "pscope_stage_begin() or PSCOPE_STAGE()", (long long)c->run.id);
+        return 0;
+    }
+    pt_out_header(c->out, "%lld stage spans · latency percentiles per record from histograms "
+                  "(≤1%%)", (long long)nst);
+    pt_stage_row *rows;
+    size_t nrows;
+    stats_check(pt_stages_load(c->db, c->run.id, &rows, &nrows));
+    pt_table *t = stats_stages_table(o, rows, nrows);
     pt_stages_free(rows, nrows);
     pt_out_meta(c->out, "stages_recorded", cJSON_CreateBool(1));
     stats_emit(c, t);

@@ -117,8 +117,11 @@ int stats_view_tree(stats_ctx *c)
     stats_check(pt_tree_load(c->db, c->run.id, o->depth > 0 ? o->depth - 1 : INT64_MAX, &tree));
     size_t n = tree.n;
     if (n == 0)
-        pt_die(PT_EXIT_DATA, "%s: run %lld has no call paths (no function calls recorded)",
-               c->db_path, (long long)c->run.id);
+        pt_die(PT_EXIT_DATA, "%s: run %lld has no call paths (%s)", c->db_path, (long long)c->run.id,
+               c->run.source && strcmp(c->run.source, "cprofile") == 0
+                   ? "imported from cProfile, which records callers, not call paths: see "
+                     "--callers/--callees"
+                   : "no function calls recorded");
     stats_honest *honest = stats_honest_tree(c, &tree);
     const pt_tnode *nodes = tree.nodes;
     double thread_time = tree.thread_time;

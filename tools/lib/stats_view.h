@@ -66,6 +66,45 @@ void stats_run_header(stats_ctx *c);
 void stats_emit(stats_ctx *c, pt_table *t);
 int64_t stats_row_limit(const stats_opts *o, int64_t dflt);
 
+/* Table builders shared with pscope-html (which renders the same tables as HTML). */
+
+typedef struct stats_honest stats_honest; /* honest-time data of a run (below) */
+
+/* The function table of rows[0..n) (already selected and ordered), with the honest-time
+ * columns the run has data for when honest is not NULL (stats_honest_functions). */
+pt_table *stats_functions_table(const pt_fnrow *rows, size_t n,
+                                const stats_honest *honest);
+
+/* Which hotspot rows a table shows: rows shown (ranked 1..shown), rows passing the filter
+ * and --min-share, and the first shown (NULL when none). */
+typedef struct stats_hot_pick {
+    int64_t shown, matching;
+    const pt_hotspot *top;
+} stats_hot_pick;
+
+/* The hotspot table of hs[0..nh) for factor k under o's filter, --min-share and --top
+ * (default 10), with the on-CPU columns when honest (may be NULL) has CPU samples; fills
+ * *pick. */
+pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t nh, double k,
+                               const stats_honest *honest, stats_hot_pick *pick);
+
+/* The one-sentence Amdahl verdict on the top hotspot for factor k (caller frees); its share
+ * is of the on-CPU time when oncpu_basis, else of the run time. */
+char *stats_amdahl_sentence(const pt_hotspot *top, double k, int oncpu_basis);
+
+/* The per-thread table of rows[0..nrows) under o's filter, --min-share (run share) and
+ * --top (functions per thread); the number of threads into *nthreads. */
+pt_table *stats_threads_table(const stats_opts *o, const pt_thread_fn *rows, size_t nrows,
+                              int64_t *nthreads);
+
+/* The stage table of rows[0..nrows) under o's filter and --top. */
+pt_table *stats_stages_table(const stats_opts *o, const pt_stage_row *rows, size_t nrows);
+
+/* The callers (callers = 1) or callees table of e under o's filter and --top; rows shown
+ * and rows passing the filter into *shown, *matching. */
+pt_table *stats_edges_table(const stats_opts *o, const pt_edges *e, int callers,
+                            int64_t *shown, int64_t *matching);
+
 /* Exit with PT_EXIT_DATA when a loader failed (its message is already printed). */
 void stats_check(int rc);
 
@@ -77,7 +116,6 @@ void stats_check(int rc);
  * NULL) the basis used. Hotspots: share, speedups and time saved recomputed for factor k
  * on the basis, rows re-ranked by time saved. Tree: node times compensated. The
  * *_header functions write the lines after the run header. */
-typedef struct stats_honest stats_honest;
 stats_honest *stats_honest_functions(stats_ctx *c, pt_fnrow *rows, size_t n,
                                      double *thread_time);
 stats_honest *stats_honest_hotspots(stats_ctx *c, pt_hotspot *rows, size_t n, double k,

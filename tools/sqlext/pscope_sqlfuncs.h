@@ -12,13 +12,20 @@
  *                      value. Errors as SQLite's extension: p not a number in 0..100, p not
  *                      the same for all rows, x not numeric, x infinite.
  *   median(x)          aggregate: percentile(x, 50).
- *   hist_percentile(bucket, count, p)
- *                      aggregate over histogram rows (function_hist, stage_hist): walks the
- *                      cumulative counts to rank ceil(p/100 * total) and returns that
- *                      bucket's midpoint (common/hist.h: within 0.4% of the true value).
+ *   hist_percentile(bucket, count, p[, min, max])
+ *                      aggregate over histogram rows (function_hist, stage_hist): the
+ *                      type-7 percentile of the counted values, as percentile() over the
+ *                      raw rows, with each order statistic read as its bucket's midpoint
+ *                      (common/hist.h pscope_hist_percentile_range: within 0.4% of the
+ *                      exact value). With min and max (the exact extremes, e.g.
+ *                      function_stat.min_dur/max_dur; over several rows the smallest min
+ *                      and largest max count) the result is clamped to them, exactly as
+ *                      pscope-stats reports it. NULL when no count.
  *   amdahl(p[, k])     scalar: overall speedup when a share p (0..1) of run time is removed
  *                      (1/(1-p); NULL for p >= 1) or made k times faster (1/((1-p)+p/k)).
  *   pscope_dur(ns)     scalar: human duration text ("1.23 ms"); NULL for NULL.
+ *   pscope_calls(run)  table-valued: the run's full trace (call_block) with the columns of
+ *                      `call`; see pscope_calls_vtab.h.
  *
  * Memory comes from sqlite3_malloc64 and is released in the final step of each group. */
 #ifndef PSCOPE_SQLFUNCS_H
@@ -30,6 +37,7 @@
 
 #include "hist.h"
 #include "ptool.h"
+#include "pscope_calls_vtab.h"
 
 typedef struct {
     double *v;       /* the values seen */
@@ -140,11 +148,12 @@ typedef struct {
     double p;
     int have_p;
     int unsorted;
+    double min, max; /* exact extremes given as arguments 4 and 5; NAN when none */
+    int have_range;
 } pscope__hist_ctx;
 
 static void pscope__hist_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    (void)argc;
     pscope__hist_ctx *c = sqlite3_aggregate_context(ctx, (int)sizeof *c);
     if (!c) {
         sqlite3_result_error_nomem(ctx);
@@ -155,6 +164,19 @@ static void pscope__hist_step(sqlite3_context *ctx, int argc, sqlite3_value **ar
         return;
     c->p = pc.p;
     c->have_p = 1;
+    if (!c->have_range) {
+        c->min = c->max = NAN;
+        c->have_range = 1;
+    }
+    for (int i = 3; i < argc; i++) {
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+            continue;
+        double v = sqlite3_value_double(argv[i]);
+        if (i == 3 && (isnan(c->min) || v < c->min))
+            c->min = v;
+        if (i == 4 && (isnan(c->max) || v > c->max))
+            c->max = v;
+    }
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
         return;
     sqlite3_int64 b = sqlite3_value_int64(argv[0]), k = sqlite3_value_int64(argv[1]);
@@ -213,8 +235,8 @@ static void pscope__hist_final(sqlite3_context *ctx)
             }
             c->n = m;
         }
-        sqlite3_result_double(ctx, pscope_hist_percentile(c->bucket, c->count, (size_t)c->n,
-                                                          c->p / 100.0));
+        sqlite3_result_double(ctx, pscope_hist_percentile_range(c->bucket, c->count, (size_t)c->n,
+                                                                c->p / 100.0, c->min, c->max));
     }
     sqlite3_free(c->bucket);
     sqlite3_free(c->count);
@@ -265,11 +287,16 @@ static int pscope_sqlfuncs_register(sqlite3 *db)
         rc = sqlite3_create_function(db, "hist_percentile", 3, det, NULL, NULL,
                                      pscope__hist_step, pscope__hist_final);
     if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "hist_percentile", 5, det, NULL, NULL,
+                                     pscope__hist_step, pscope__hist_final);
+    if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "amdahl", 1, det, NULL, pscope__amdahl, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "amdahl", 2, det, NULL, pscope__amdahl, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "pscope_dur", 1, det, NULL, pscope__dur, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = pscope_calls_vtab_register(db);
     return rc;
 }
 
