@@ -61,7 +61,10 @@ CREATE TABLE IF NOT EXISTS run (
   trace_bytes     INTEGER NOT NULL DEFAULT 0,   -- bytes of call_block.data stored for the run
   trace_calls     INTEGER NOT NULL DEFAULT 0,   -- calls stored in call_block (= calls_seen when the trace is complete)
   trace_truncated INTEGER NOT NULL DEFAULT 0,   -- 1 when the cap was hit: later calls are in the aggregates only
-  call_rule       TEXT NOT NULL DEFAULT 'first' -- which calls have a `call` row: 'first' = the first max_calls in completion order
+  call_rule       TEXT NOT NULL DEFAULT 'first', -- which calls have a `call` row: 'first' = the first max_calls in completion order
+  hook_ns         REAL,                         -- calibrated cost of the hooks per instrumented call, ns: what one call adds to its caller's inclusive time (and to every ancestor's); NULL when not calibrated (version 2)
+  hook_inner_ns   REAL,                         -- the part of hook_ns inside the callee's own measured duration (entry timestamp to exit timestamp), ns; the rest lands in the caller's self time; NULL: unknown, taken as 0 (version 2)
+  collector_wait_ns INTEGER                     -- total time program threads waited for the collector (ring space, start-up, exit flush, fork handlers), ns, already removed from the figures; NULL when not measured (version 2)
 );
 
 CREATE TABLE IF NOT EXISTS thread (
@@ -72,7 +75,8 @@ CREATE TABLE IF NOT EXISTS thread (
   is_main   INTEGER NOT NULL DEFAULT 0,         -- 1 for the thread that started the run
   ts        INTEGER NOT NULL,                   -- first event of the thread, ns since run start
   end_ts    INTEGER,                            -- last event of the thread, ns since run start
-  calls     INTEGER NOT NULL DEFAULT 0          -- completed calls on this thread
+  calls     INTEGER NOT NULL DEFAULT 0,         -- completed calls on this thread
+  collector_wait_ns INTEGER                     -- time this thread waited for the collector, ns (see run.collector_wait_ns); NULL when not measured (version 2)
 );
 
 CREATE TABLE IF NOT EXISTS function (
@@ -256,7 +260,8 @@ CREATE TABLE IF NOT EXISTS resource_sample (
   stage_id    INTEGER REFERENCES stage(id),    -- innermost open stage of the thread; NULL if none
   gpu_index   INTEGER,           -- GPU device index (NVML); NULL when no GPU
   gpu_util    REAL,              -- GPU utilisation, percent; NULL when no GPU
-  gpu_mem     INTEGER            -- GPU memory used, bytes; NULL when no GPU
+  gpu_mem     INTEGER,           -- GPU memory used in bytes; NULL when no GPU
+  runq_ns     INTEGER            -- thread rows: time the thread waited on a run queue for a CPU since its previous sample (the second field of /proc/PID/task/TID/schedstat), ns; NULL when not recorded (version 2)
 );
 
 -- ---------------------------------------------------------------------------------
@@ -346,3 +351,116 @@ CREATE VIEW IF NOT EXISTS resource_timeline AS
   SELECT run_id, ts, cpu_user_ns, cpu_sys_ns, rss, rss_delta, minflt, majflt, gpu_index, gpu_util, gpu_mem,
          SUM(cpu_user_ns + cpu_sys_ns) OVER (PARTITION BY run_id, COALESCE(gpu_index, 0) ORDER BY ts) AS cpu_cum_ns
   FROM resource_sample WHERE thread_id IS NULL;
+
+-- On-CPU estimate per call path (schema version 2; docs/stats.md, "On CPU or waiting").
+-- Each thread row of resource_sample carries the CPU time its thread consumed since the
+-- thread's previous row (cpu_user_ns + cpu_sys_ns) and is tagged with the call path on top
+-- of that thread's stack when it was taken. The interval of a row is ts minus the previous
+-- row's ts of the same thread (the first row of a thread has no known interval and is not
+-- used). For a call path, oncpu_share = its rows' CPU / their intervals (clamped to 1):
+-- the fraction of the time it was on top that its thread ran on a CPU; blocked_share =
+-- 1 - (CPU + run-queue wait) / intervals, when every row has runq_ns: the fraction it
+-- slept (locks, I/O, condition variables) rather than ran or waited for a busy CPU.
+-- Resolution: one sampler interval; the tools show no estimate below 3 samples.
+CREATE VIEW IF NOT EXISTS callpath_oncpu AS
+  WITH w AS (
+    SELECT r.run_id, r.callpath_id, r.function_id,
+           COALESCE(r.cpu_user_ns, 0) + COALESCE(r.cpu_sys_ns, 0) AS cpu_ns, r.runq_ns,
+           r.ts - LAG(r.ts) OVER (PARTITION BY r.thread_id ORDER BY r.ts, r.id) AS window_ns
+    FROM resource_sample r
+    WHERE r.thread_id IS NOT NULL
+  )
+  SELECT run_id, callpath_id, function_id, COUNT(*) AS samples,
+         SUM(cpu_ns) AS cpu_ns, SUM(window_ns) AS window_ns, SUM(runq_ns) AS runq_ns,
+         MIN(1.0, CAST(SUM(cpu_ns) AS REAL) / SUM(window_ns)) AS oncpu_share,
+         CASE WHEN COUNT(runq_ns) = COUNT(*)
+              THEN MAX(0.0, 1.0 - CAST(SUM(cpu_ns) + SUM(runq_ns) AS REAL) / SUM(window_ns))
+         END AS blocked_share
+  FROM w
+  WHERE window_ns > 0 AND callpath_id IS NOT NULL
+  GROUP BY run_id, callpath_id;
+
+-- The same estimate per function (its call paths pooled), with its self time split into
+-- on-CPU and waiting parts: oncpu_dur = oncpu_share * self_dur (raw self time).
+CREATE VIEW IF NOT EXISTS function_oncpu AS
+  SELECT o.run_id, o.function_id, f.name, SUM(o.samples) AS samples,
+         SUM(o.cpu_ns) AS cpu_ns, SUM(o.window_ns) AS window_ns,
+         MIN(1.0, CAST(SUM(o.cpu_ns) AS REAL) / SUM(o.window_ns)) AS oncpu_share,
+         CASE WHEN COUNT(o.blocked_share) = COUNT(*)
+              THEN MAX(0.0, 1.0 - CAST(SUM(o.cpu_ns) + SUM(o.runq_ns) AS REAL) / SUM(o.window_ns))
+         END AS blocked_share,
+         s.self_dur,
+         MIN(1.0, CAST(SUM(o.cpu_ns) AS REAL) / SUM(o.window_ns)) * s.self_dur AS oncpu_dur
+  FROM callpath_oncpu o
+  JOIN function f ON f.id = o.function_id
+  JOIN function_stat s ON s.function_id = o.function_id
+  GROUP BY o.run_id, o.function_id;
+
+-- Call paths with times compensated for the hooks' own cost (schema version 2; formulas
+-- in docs/stats.md, "Hook cost compensation"). With h = run.hook_ns, i = run.hook_inner_ns
+-- (NULL: 0) and o = h - i: each instrumented call adds i to its own self time, o to its
+-- caller's self time and h to the inclusive time of every ancestor, so
+--   self_comp  = self_dur  - calls * i - child_calls * o
+--   total_comp = total_dur - calls * i - desc_calls * h
+-- (child_calls: calls of the node's children; desc_calls: of all nodes below it), clamped
+-- at 0. Without a calibration (hook_ns NULL) the raw figures are repeated.
+CREATE VIEW IF NOT EXISTS callpath_compensated AS
+  WITH RECURSIVE anc(id, anc_id) AS (
+    SELECT id, parent_id FROM callpath WHERE parent_id IS NOT NULL
+    UNION ALL
+    SELECT a.id, c.parent_id FROM anc a JOIN callpath c ON c.id = a.anc_id
+    WHERE c.parent_id IS NOT NULL
+  ),
+  below AS (
+    SELECT a.anc_id AS id, SUM(c.calls) AS desc_calls
+    FROM anc a JOIN callpath c ON c.id = a.id GROUP BY a.anc_id
+  ),
+  kids AS (
+    SELECT parent_id AS id, SUM(calls) AS child_calls
+    FROM callpath WHERE parent_id IS NOT NULL GROUP BY parent_id
+  )
+  SELECT c.run_id, c.id AS callpath_id, c.parent_id, c.function_id, c.depth, c.calls,
+         c.total_dur, c.self_dur,
+         COALESCE(k.child_calls, 0) AS child_calls, COALESCE(b.desc_calls, 0) AS desc_calls,
+         NOT EXISTS (SELECT 1 FROM anc a JOIN callpath p ON p.id = a.anc_id
+                     WHERE a.id = c.id AND p.function_id = c.function_id) AS outermost,
+         r.hook_ns, r.hook_inner_ns,
+         CASE WHEN r.hook_ns IS NULL THEN c.self_dur
+              ELSE MAX(0.0, c.self_dur - c.calls * COALESCE(r.hook_inner_ns, 0)
+                            - COALESCE(k.child_calls, 0) * (r.hook_ns - COALESCE(r.hook_inner_ns, 0)))
+         END AS self_comp,
+         CASE WHEN r.hook_ns IS NULL THEN c.total_dur
+              ELSE MAX(0.0, c.total_dur - c.calls * COALESCE(r.hook_inner_ns, 0)
+                            - COALESCE(b.desc_calls, 0) * r.hook_ns)
+         END AS total_comp
+  FROM callpath c
+  JOIN run r ON r.id = c.run_id
+  LEFT JOIN kids k ON k.id = c.id
+  LEFT JOIN below b ON b.id = c.id;
+
+-- Functions with compensated times: self from function_stat minus calls * i minus the
+-- calls it made * o; inclusive (recursion counted once) minus, over its outermost call
+-- paths, calls * i + desc_calls * h; the per-call mean likewise over all its call paths.
+-- Clamped at 0; raw figures repeated without a calibration.
+CREATE VIEW IF NOT EXISTS function_compensated AS
+  WITH agg AS (
+    SELECT function_id, SUM(child_calls) AS child_calls,
+           SUM(CASE WHEN outermost THEN calls * COALESCE(hook_inner_ns, 0) + desc_calls * hook_ns
+                    ELSE 0 END) AS outer_sub,
+           SUM(calls * COALESCE(hook_inner_ns, 0) + desc_calls * hook_ns) AS all_sub
+    FROM callpath_compensated GROUP BY function_id
+  )
+  SELECT f.run_id, f.id AS function_id, f.name, s.calls, s.self_dur, s.total_dur,
+         r.hook_ns, r.hook_inner_ns,
+         CASE WHEN r.hook_ns IS NULL THEN s.self_dur
+              ELSE MAX(0.0, s.self_dur - s.calls * COALESCE(r.hook_inner_ns, 0)
+                            - COALESCE(a.child_calls, 0) * (r.hook_ns - COALESCE(r.hook_inner_ns, 0)))
+         END AS self_comp,
+         CASE WHEN r.hook_ns IS NULL THEN s.total_dur
+              ELSE MAX(0.0, s.total_dur - COALESCE(a.outer_sub, 0)) END AS total_comp,
+         CASE WHEN r.hook_ns IS NULL THEN CAST(s.sum_dur AS REAL) / s.calls
+              ELSE MAX(0.0, s.sum_dur - COALESCE(a.all_sub, 0)) / s.calls END AS mean_comp
+  FROM function f
+  JOIN function_stat s ON s.function_id = f.id
+  JOIN run r ON r.id = f.run_id
+  LEFT JOIN agg a ON a.function_id = f.id;

@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum mode {
     M_TABLE, M_HOTSPOTS, M_TREE, M_CALLERS, M_CALLEES, M_THREADS, M_STAGES, M_RESOURCES,
@@ -62,7 +63,8 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -r, --run ID|LABEL      run to read (default: latest complete run)\n"
-"  -s, --sort KEY[,KEY]    calls, self, total, mean, p50, p95, p99, max, name, file\n"
+"  -s, --sort KEY[,KEY]    calls, self, total, mean, p50, p95, p99, max, name, file,\n"
+"                          oncpu (on-CPU time; functions without an estimate last)\n"
 "                          (unambiguous prefixes accepted; default: self)\n"
 "  -n, --top N             show at most N rows (0: all; --hotspots default 10)\n"
 "      --filter REGEX      keep functions whose name or file:line(name) matches (PCRE2)\n"
@@ -72,6 +74,13 @@ static void usage(FILE *f)
 "      --depth D           --tree: show D levels (roots are level 1)\n"
 "      --exact             percentiles from raw call rows (type 7) instead of the\n"
 "                          histogram; needs a run that stored every call\n"
+"      --raw               measured times: no hook-cost compensation (default:\n"
+"                          compensated when the run holds a calibration)\n"
+"      --basis B           what shares are of: oncpu (on-CPU time, the default when\n"
+"                          the run has CPU samples) or thread (all threads' time,\n"
+"                          waiting included)\n"
+"      --exclude-from-basis  functions removed by --filter/--exclude also leave the\n"
+"                          share basis\n"
 "  -f, --format FMT        table, csv, json, md (default: table)\n"
 "  -o, --output FILE       write to FILE (atomically) instead of standard output\n"
 "  -h, --help              this help\n"
@@ -96,7 +105,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
     enum {
         O_HOTSPOTS = 256, O_TREE, O_CALLERS, O_CALLEES, O_THREADS, O_STAGES, O_RESOURCES,
-        O_LIST_RUNS, O_FILTER, O_EXCLUDE, O_MIN_SHARE, O_FACTOR, O_DEPTH, O_EXACT
+        O_LIST_RUNS, O_FILTER, O_EXCLUDE, O_MIN_SHARE, O_FACTOR, O_DEPTH, O_EXACT, O_RAW,
+        O_BASIS, O_EXCLUDE_FROM_BASIS
     };
     static const struct option longopts[] = {
         {"hotspots", no_argument, NULL, O_HOTSPOTS},
@@ -116,6 +126,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"factor", required_argument, NULL, O_FACTOR},
         {"depth", required_argument, NULL, O_DEPTH},
         {"exact", no_argument, NULL, O_EXACT},
+        {"raw", no_argument, NULL, O_RAW},
+        {"basis", required_argument, NULL, O_BASIS},
+        {"exclude-from-basis", no_argument, NULL, O_EXCLUDE_FROM_BASIS},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -164,6 +177,16 @@ static void parse_args(int argc, char **argv, struct options *o)
                 pt_die(rc, NULL);
             break;
         case O_EXACT: o->view.exact = 1; break;
+        case O_RAW: o->view.raw = 1; break;
+        case O_BASIS:
+            if (strcmp(optarg, "oncpu") == 0)
+                o->view.basis = STATS_BASIS_ONCPU;
+            else if (strcmp(optarg, "thread") == 0)
+                o->view.basis = STATS_BASIS_THREAD;
+            else
+                pt_die_usage("--basis: '%s' is not oncpu or thread", optarg);
+            break;
+        case O_EXCLUDE_FROM_BASIS: o->view.exclude_from_basis = 1; break;
         case 'f':
             if ((rc = pt_format_parse(optarg, 0, &o->view.format)))
                 pt_die(rc, NULL);
@@ -195,6 +218,14 @@ static void parse_args(int argc, char **argv, struct options *o)
     }
     if (o->view.exact && o->mode != M_TABLE)
         pt_die_usage("--exact applies to the function table, not %s", mode_opt[o->mode]);
+    int honest_mode = o->mode == M_TABLE || o->mode == M_HOTSPOTS || o->mode == M_TREE;
+    if (o->view.raw && !honest_mode)
+        pt_die_usage("--raw applies to the function table, --hotspots and --tree, not %s",
+                     mode_opt[o->mode]);
+    if ((o->view.basis != STATS_BASIS_AUTO || o->view.exclude_from_basis) &&
+        o->mode != M_TABLE && o->mode != M_HOTSPOTS)
+        pt_die_usage("--basis and --exclude-from-basis apply to the function table and "
+                     "--hotspots, not %s", o->mode == M_TREE ? "--tree" : mode_opt[o->mode]);
     if (!isnan(o->view.factor) && o->mode != M_HOTSPOTS)
         pt_die_usage("%s", "--factor applies to --hotspots");
     if (o->view.depth >= 0 && o->mode != M_TREE)

@@ -27,7 +27,7 @@ sqlite3 "$c/db/one_run.sqlite" <<'SQL'
 INSERT INTO run(id, label, command, pid, started_wall, ended_wall, dur, clock, pscope_version,
                 calls_seen, calls_stored, complete, scale)
   VALUES(1, 'base', './prog 3', 1, 1, 2, 5000, 'tsc', '0.1.0', 4, 4, 1, 3);
-INSERT INTO thread VALUES(1, 1, 7, 'main', 1, 0, 5000, 4);
+INSERT INTO thread VALUES(1, 1, 7, 'main', 1, 0, 5000, 4, NULL);
 INSERT INTO function VALUES(11, 1, 'main', '/bin/p', 'p.c', 3, 16, 16), (12, 1, 'work', '/bin/p', 'p.c', 9, 32, 32);
 INSERT INTO function_stat VALUES(11, 1, 1, 1, 5000, 2000, 5000, 25e6, 5000, 5000),
                                 (12, 1, 3, 2, 3000, 3000, 3000, 3.1e6, 500, 1500);
@@ -44,8 +44,8 @@ INSERT INTO call VALUES(1099511627776, 1, 1, 11, 11, NULL, 0, 0, 5000, 2000),
 INSERT INTO stage VALUES(1, 1, NULL, 1, 'parse', 0, 4000, 10, 8, 10, 3000, 100, 4196, 1, 0);
 INSERT INTO stage_hist VALUES(1, 300, 300, 301, 10);
 INSERT INTO counter VALUES(1, 1, 1, 'rows', 'counter', 100, 10);
-INSERT INTO resource_sample VALUES(1, 1, 1000, 1, 900, 100, 4096, 0, 1, 0, 12, 12, 1, NULL, NULL, NULL),
-                                  (2, 1, 1000, NULL, 900, 100, 4096, 4096, 1, 0, 12, 12, NULL, 0, 50.0, 1024);
+INSERT INTO resource_sample VALUES(1, 1, 1000, 1, 900, 100, 4096, 0, 1, 0, 12, 12, 1, NULL, NULL, NULL, 0),
+                                  (2, 1, 1000, NULL, 900, 100, 4096, 4096, 1, 0, 12, 12, NULL, 0, 50.0, 1024, NULL);
 SQL
 cp "$c/db/one_run.sqlite" "$c/db/two_runs.sqlite"
 sqlite3 "$c/db/two_runs.sqlite" <<'SQL'

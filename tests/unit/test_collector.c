@@ -245,8 +245,9 @@ static void test_two_runs_append(void)
     sqlite3_close(db);
 }
 
-/* A version-1 database (no function_self_hist, function_caller, run.source) is upgraded in place by the next run:
- * its old run stays, the new run gets self-time histograms, user_version becomes 2. */
+/* A version-1 database (no function_self_hist, function_caller, call_block, none of the run,
+ * thread and resource_sample columns and views version 2 added) is upgraded in place by the
+ * next run: every one is restored, its old run stays, the new run gets self-time histograms, user_version becomes 2. */
 static void test_schema_upgrade(void)
 {
     new_tmpdir();
@@ -264,11 +265,34 @@ static void test_schema_upgrade(void)
                                      " ALTER TABLE run DROP COLUMN trace_max_bytes; ALTER TABLE run DROP COLUMN trace_bytes;"
                                      " ALTER TABLE run DROP COLUMN trace_calls; ALTER TABLE run DROP COLUMN trace_truncated;"
                                      " ALTER TABLE run DROP COLUMN call_rule;", NULL, NULL, NULL), SQLITE_OK);
+    /* and the honest-time columns with the views that read them */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP VIEW function_compensated; DROP VIEW callpath_compensated;"
+                                     "DROP VIEW function_oncpu; DROP VIEW callpath_oncpu;"
+                                     "ALTER TABLE run DROP COLUMN hook_ns;"
+                                     "ALTER TABLE run DROP COLUMN hook_inner_ns;"
+                                     "ALTER TABLE run DROP COLUMN collector_wait_ns;"
+                                     "ALTER TABLE thread DROP COLUMN collector_wait_ns;"
+                                     "ALTER TABLE resource_sample DROP COLUMN runq_ns;",
+                                 NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     db = profile("foo_loop", 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     CU_ASSERT_EQUAL(q(db, "PRAGMA user_version"), 2);
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM run WHERE complete = 1"), 2);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name IN"
+                          " ('hook_ns', 'hook_inner_ns', 'collector_wait_ns')"), 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('resource_sample')"
+                          " WHERE name = 'runq_ns'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('thread')"
+                          " WHERE name = 'collector_wait_ns'"), 1);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name IN"
+                          " ('function_compensated', 'callpath_compensated', 'function_oncpu',"
+                          " 'callpath_oncpu')"), 4);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
+                          " ('function_self_hist', 'function_caller', 'call_block')"), 3);
+    CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM pragma_table_info('run') WHERE name IN"
+                          " ('frames_unwound', 'source', 'trace', 'trace_max_bytes', 'trace_bytes',"
+                          " 'trace_calls', 'trace_truncated', 'call_rule')"), 8);
     CU_ASSERT_EQUAL(calls_of(db, 1, "c"), 1);
     CU_ASSERT_EQUAL(q(db, "SELECT sum(count) FROM function_self_hist s JOIN function f ON f.id = s.function_id"
                           " WHERE f.run_id = 2 AND f.name = 'loop'"), 6);

@@ -114,14 +114,14 @@ static char *hotspots_section(pt_hbuf *b, const pt_hotspot *hs, size_t nh,
     free(v);
     stats_opts so = {.top = (int64_t)o->top, .min_share = NAN};
     stats_hot_pick pick;
-    pt_table *t = stats_hotspots_table(&so, hs, nh, o->factor, &pick);
+    pt_table *t = stats_hotspots_table(&so, hs, nh, o->factor, NULL, &pick);
     pt_hb_printf(b, "<p>Amdahl figures: <em>p</em> = self time / thread time; best overall "
                  "speedup if the function took no time at all 1/(1−p), and if it were made "
                  "%g× faster 1/((1−p)+p/%g). Ranked by time saved.</p>\n", o->factor, o->factor);
     pt_html_table(b, t, "t-hotspots");
     pt_table_free(t);
     pt_hb_put(b, "</section>\n");
-    return pick.top ? stats_amdahl_sentence(pick.top, o->factor) : NULL;
+    return pick.top ? stats_amdahl_sentence(pick.top, o->factor, 0) : NULL;
 }
 
 static void peek_section(pt_hbuf *b, pt_db *db, int64_t run_id, const pt_fnrow *fns, size_t nf)
@@ -363,7 +363,7 @@ int pt_html_report(pt_db *db, const pt_run *run, const char *db_path, const pt_h
                      "from histograms (≤1%%) · ncalls as calls/primitive calls for recursive "
                      "functions · click a column title to sort.</p>\n", nf);
         table_filter(&body, "t-functions");
-        pt_table *t = stats_functions_table(fns, nf);
+        pt_table *t = stats_functions_table(fns, nf, NULL);
         pt_html_table(&body, t, "t-functions");
         pt_table_free(t);
     }

@@ -60,6 +60,10 @@ typedef struct pt_fnrow {
     char *name, *file, *module;
     double total, self, self_per_call, total_per_call, mean, min, max, p50, p95, p99;
     double self_share, total_share; /* of the run's thread time, 0..1 */
+    /* honest times (stats_honest.c; rundata_honest.h): the measured figures before hook
+     * compensation, the on-CPU estimate (NAN: too few samples) and its sample count */
+    double self_raw, total_raw, oncpu_share, oncpu;
+    int64_t cpu_samples;
 } pt_fnrow;
 
 /* Every function with statistics of run `run_id`, in the query's order, into a new array
@@ -84,7 +88,7 @@ void pt_functions_free(pt_fnrow *rows, size_t n);
 /* Sort keys of the function table; pt_fn_sort_names[] holds their --sort names. */
 typedef enum {
     PT_FK_CALLS, PT_FK_SELF, PT_FK_TOTAL, PT_FK_MEAN, PT_FK_P50, PT_FK_P95, PT_FK_P99,
-    PT_FK_MAX, PT_FK_NAME, PT_FK_FILE, PT_FK_COUNT
+    PT_FK_MAX, PT_FK_NAME, PT_FK_FILE, PT_FK_ONCPU, PT_FK_COUNT
 } pt_fn_key;
 extern const char *const pt_fn_sort_names[PT_FK_COUNT];
 
@@ -105,6 +109,13 @@ typedef struct pt_hotspot {
     double max_speedup; /* 1/(1-share); INFINITY when share >= 1 */
     double speedup_k;   /* 1/((1-share)+share/k) */
     double saved;       /* self * (1 - 1/k), ns */
+    /* honest times (stats_honest.c): self before compensation, the on-CPU estimate (NAN:
+     * too few samples), its sample count, and the time the share is of (the basis) */
+    double self_raw, oncpu_share, oncpu, basis_time;
+    int64_t cpu_samples;
+    double blocked_share; /* sleeping share (NAN: unknown); runq_known: it excludes
+                           * waiting for a busy CPU */
+    int runq_known;
 } pt_hotspot;
 
 /* The Amdahl ranking for factor k, by time saved (descending), into *rows[0..*n); the run's
@@ -122,6 +133,9 @@ typedef struct pt_tnode {
     size_t parent; /* index in nodes[]; SIZE_MAX for roots or a parent not loaded */
     size_t *kids;  /* child indexes, by inclusive time descending, then name, then id */
     size_t nkids, capkids;
+    /* honest times (stats_honest.c): on-CPU estimate of the path (NAN: too few samples) */
+    double oncpu_share;
+    int64_t cpu_samples;
 } pt_tnode;
 
 typedef struct pt_tree {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 const char *const pt_fn_sort_names[PT_FK_COUNT] = {
-    "calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file",
+    "calls", "self", "total", "mean", "p50", "p95", "p99", "max", "name", "file", "oncpu",
 };
 
 static void fill_fn(sqlite3_stmt *st, void *row, void *thread_time)
@@ -36,6 +36,10 @@ static void fill_fn(sqlite3_stmt *st, void *row, void *thread_time)
     r->self_share = pt_sql_col_real(st, i++);
     r->total_share = pt_sql_col_real(st, i++);
     *(double *)thread_time = pt_sql_col_real(st, i++);
+    r->self_raw = r->self; /* honest-time fields until stats_honest fills them */
+    r->total_raw = r->total;
+    r->oncpu_share = r->oncpu = NAN;
+    r->cpu_samples = 0;
     if (!r->name)
         r->name = pt_xstrdup("");
 }
@@ -172,6 +176,7 @@ static int cmp_fn(const void *pa, const void *pb, void *k_)
             if (!r)
                 r = (a->line > b->line) - (a->line < b->line);
             break;
+        case PT_FK_ONCPU: r = pt_cmp_desc(a->oncpu, b->oncpu); break;
         case PT_FK_COUNT:
         default: break;
         }

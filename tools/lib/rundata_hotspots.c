@@ -22,6 +22,10 @@ static void fill_hotspot(sqlite3_stmt *st, void *row, void *thread_time)
     h->speedup_k = pt_sql_col_real(st, 10);
     h->saved = pt_sql_col_real(st, 11);
     *(double *)thread_time = pt_sql_col_real(st, 12);
+    h->self_raw = h->basis_time = h->self; /* honest-time fields until stats_honest */
+    h->oncpu_share = h->oncpu = h->blocked_share = NAN;
+    h->cpu_samples = 0;
+    h->runq_known = 0;
 }
 
 static void release_hotspots(void *rows, size_t n)

@@ -60,7 +60,7 @@ static size_t select_functions(const stats_opts *o, pt_fnrow *rows, size_t n)
 }
 
 /* Contract in stats_view.h. */
-pt_table *stats_functions_table(const pt_fnrow *rows, size_t n)
+pt_table *stats_functions_table(const pt_fnrow *rows, size_t n, const stats_honest *honest)
 {
     pt_table *t = pt_table_new("functions");
     int c_ncalls = pt_table_add_col(t, "ncalls", "ncalls", PT_COL_TEXT,
@@ -84,6 +84,19 @@ pt_table *stats_functions_table(const pt_fnrow *rows, size_t n)
     int c_max = pt_table_add_col(t, "max_dur", "max", PT_COL_DUR, PT_COL_BOTH);
     int c_share = pt_table_add_col(t, "self_share", "%run", PT_COL_SHARE, PT_COL_BOTH);
     int c_tshare = pt_table_add_col(t, "total_share", "%total", PT_COL_SHARE, PT_COL_MACHINE);
+    /* honest-time columns only where the run has their data (docs/stats.md) */
+    int has_cpu = honest && stats_honest_has_cpu(honest);
+    int comp = honest && stats_honest_compensated(honest);
+    int c_oncpu = -1, c_oncpu_dur = -1, c_samples = -1, c_self_raw = -1, c_total_raw = -1;
+    if (has_cpu) {
+        c_oncpu = pt_table_add_col(t, "oncpu_share", "on-CPU", PT_COL_SHARE, PT_COL_BOTH);
+        c_oncpu_dur = pt_table_add_col(t, "oncpu_dur", "on-CPU time", PT_COL_DUR, PT_COL_MACHINE);
+        c_samples = pt_table_add_col(t, "cpu_samples", "samples", PT_COL_INT, PT_COL_MACHINE);
+    }
+    if (comp) {
+        c_self_raw = pt_table_add_col(t, "self_raw_dur", "self raw", PT_COL_DUR, PT_COL_MACHINE);
+        c_total_raw = pt_table_add_col(t, "total_raw_dur", "total raw", PT_COL_DUR, PT_COL_MACHINE);
+    }
     int c_label = pt_table_add_col(t, "function", "function (file:line)", PT_COL_TEXT, PT_COL_HUMAN);
     for (size_t i = 0; i < n; i++) {
         const pt_fnrow *r = &rows[i];
@@ -115,6 +128,15 @@ pt_table *stats_functions_table(const pt_fnrow *rows, size_t n)
         pt_table_set_real(t, c_max, r->max);
         pt_table_set_real(t, c_share, r->self_share);
         pt_table_set_real(t, c_tshare, r->total_share);
+        if (has_cpu) {
+            pt_table_set_real(t, c_oncpu, r->oncpu_share);
+            pt_table_set_real(t, c_oncpu_dur, r->oncpu);
+            pt_table_set_int(t, c_samples, r->cpu_samples);
+        }
+        if (comp) {
+            pt_table_set_real(t, c_self_raw, r->self_raw);
+            pt_table_set_real(t, c_total_raw, r->total_raw);
+        }
         char *label = pt_func_label(r->name, r->file, r->line);
         pt_table_set_text(t, c_label, label);
         free(label);
@@ -156,6 +178,7 @@ int stats_view_table(stats_ctx *c)
                    (long long)r->calls_seen);
         stats_check(pt_functions_exact(c->db, c->run.id, c->db_path, rows, n));
     }
+    stats_honest *honest = stats_honest_functions(c, rows, n, &thread_time);
     n = select_functions(o, rows, n);
     if (o->nsort == 0) {
         o->sort[0] = PT_FK_SELF;
@@ -180,23 +203,34 @@ int stats_view_table(stats_ctx *c)
     if (shown < total_functions)
         pt_out_header(c->out, "showing %zu of %zu functions%s", shown, total_functions,
                       n < total_functions ? " (filtered)" : "");
+    stats_honest_header(c, honest);
     pt_out_meta(c->out, "percentile_method", cJSON_CreateString(o->exact ? "exact" : "histogram"));
     pt_out_meta(c->out, "thread_time_ns", cJSON_CreateNumber(thread_time));
     pt_out_meta(c->out, "functions_total", cJSON_CreateNumber((double)total_functions));
 
-    stats_emit(c, stats_functions_table(rows, shown));
+    stats_emit(c, stats_functions_table(rows, shown, honest));
     if (n == 0)
         pt_out_note(c->out, "no function matches the filter");
     pt_functions_free(rows, n);
+    stats_honest_free(honest);
     return 0;
 }
 
 /* ---- hotspots -------------------------------------------------------------------------- */
 
 /* Contract in stats_view.h. */
-pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t nh, double k,
-                               stats_hot_pick *pick)
+/* Whether hotspot h passes o's filter and --min-share. */
+static int hotspot_selected(const stats_opts *o, const pt_hotspot *h)
 {
+    return pt_filter_match(o->filter, h->name, h->file, h->line) &&
+           (isnan(o->min_share) || h->share >= o->min_share - 1e-12);
+}
+
+/* Contract in stats_view.h. */
+pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t nh, double k,
+                               const stats_honest *honest, stats_hot_pick *pick)
+{
+    int has_cpu = honest && stats_honest_has_cpu(honest);
     pt_table *t = pt_table_new("hotspots");
     int c_rank = pt_table_add_col(t, "rank", "#", PT_COL_INT, PT_COL_BOTH);
     int c_id = pt_table_add_col(t, "function_id", "id", PT_COL_INT, PT_COL_MACHINE);
@@ -211,6 +245,13 @@ pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t
     snprintf(title, sizeof title, "if %g× faster", k);
     int c_sk = pt_table_add_col(t, "speedup_k", title, PT_COL_RATIO, PT_COL_BOTH);
     int c_saved = pt_table_add_col(t, "saved_dur", "time saved", PT_COL_DUR, PT_COL_BOTH);
+    int c_oncpu = -1, c_oncpu_dur = -1, c_samples = -1, c_blocked = -1;
+    if (has_cpu) {
+        c_oncpu = pt_table_add_col(t, "oncpu_share", "on-CPU", PT_COL_SHARE, PT_COL_BOTH);
+        c_oncpu_dur = pt_table_add_col(t, "oncpu_dur", "on-CPU time", PT_COL_DUR, PT_COL_MACHINE);
+        c_samples = pt_table_add_col(t, "cpu_samples", "samples", PT_COL_INT, PT_COL_MACHINE);
+        c_blocked = pt_table_add_col(t, "blocked_share", "blocked", PT_COL_SHARE, PT_COL_MACHINE);
+    }
     int c_label = pt_table_add_col(t, "function", "function (file:line)", PT_COL_TEXT, PT_COL_HUMAN);
 
     int64_t limit = stats_row_limit(o, 10);
@@ -218,9 +259,7 @@ pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t
     pick->top = NULL;
     for (size_t i = 0; i < nh; i++) {
         const pt_hotspot *h = &hs[i];
-        if (!pt_filter_match(o->filter, h->name, h->file, h->line))
-            continue;
-        if (!isnan(o->min_share) && !(h->share >= o->min_share - 1e-12))
+        if (!hotspot_selected(o, h))
             continue;
         pick->matching++;
         if (pick->shown >= limit)
@@ -241,6 +280,12 @@ pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t
         pt_table_set_real(t, c_max, h->max_speedup);
         pt_table_set_real(t, c_sk, h->speedup_k);
         pt_table_set_real(t, c_saved, h->saved);
+        if (has_cpu) {
+            pt_table_set_real(t, c_oncpu, h->oncpu_share);
+            pt_table_set_real(t, c_oncpu_dur, h->oncpu);
+            pt_table_set_int(t, c_samples, h->cpu_samples);
+            pt_table_set_real(t, c_blocked, h->blocked_share);
+        }
         char *label = pt_func_label(h->name, h->file, h->line);
         pt_table_set_text(t, c_label, label);
         free(label);
@@ -251,7 +296,7 @@ pt_table *stats_hotspots_table(const stats_opts *o, const pt_hotspot *hs, size_t
 }
 
 /* Contract in stats_view.h. */
-char *stats_amdahl_sentence(const pt_hotspot *top, double k)
+char *stats_amdahl_sentence(const pt_hotspot *top, double k, int oncpu_basis)
 {
     char saved[PT_DUR_BUFSZ];
     pt_fmt_dur(top->saved, saved, sizeof saved);
@@ -259,15 +304,17 @@ char *stats_amdahl_sentence(const pt_hotspot *top, double k)
     char *s;
     double p = top->share;
     if (p >= 0.99) {
-        s = pt_xasprintf("Top candidate: %s takes nearly all of the measured time (%.1f%%): "
+        s = pt_xasprintf("Top candidate: %s takes nearly all of the measured %s (%.1f%%): "
                          "making it %g× faster makes the whole run %.2f× faster (saves %s); the "
                          "overall speedup is bounded only by how much faster it can be made.",
-                         label, p * 100.0, k, top->speedup_k, saved);
+                         label, oncpu_basis ? "on-CPU time" : "time", p * 100.0, k,
+                         top->speedup_k, saved);
     } else {
-        s = pt_xasprintf("Top candidate: %s, %.1f%% of run time. Making it %g× faster would "
+        s = pt_xasprintf("Top candidate: %s, %.1f%% of %s. Making it %g× faster would "
                          "make the whole run %.2f× faster (saves %s, %.1f%% of the time); even "
                          "removing it entirely cannot make the run more than %.2f× faster.%s",
-                         label, p * 100.0, k, top->speedup_k, saved,
+                         label, p * 100.0, oncpu_basis ? "on-CPU time" : "run time", k,
+                         top->speedup_k, saved,
                          p * (1.0 - 1.0 / k) * 100.0, top->max_speedup,
                          p < 0.10 ? " No single function dominates: look at the algorithm and "
                                     "the callers (--tree) rather than tuning one function."
@@ -291,22 +338,37 @@ int stats_view_hotspots(stats_ctx *c)
         pt_die(PT_EXIT_DATA, "%s: run %lld has no function calls to rank", c->db_path,
                (long long)c->run.id);
     }
+    stats_honest *honest = stats_honest_hotspots(c, hs, nh, k, &thread_time);
+    int oncpu_basis = stats_honest_oncpu_basis(honest);
     stats_hot_pick pick;
-    pt_table *t = stats_hotspots_table(o, hs, nh, k, &pick);
+    pt_table *t = stats_hotspots_table(o, hs, nh, k, honest, &pick);
     stats_run_header(c);
     char tt[PT_DUR_BUFSZ];
-    pt_out_header(c->out, "Amdahl ranking by time saved · p = self time / thread time %s · "
-                  "factor k = %g", pt_fmt_dur(thread_time, tt, sizeof tt), k);
+    if (oncpu_basis)
+        pt_out_header(c->out, "Amdahl ranking by time saved · p = on-CPU time / all functions' "
+                      "on-CPU time %s · factor k = %g", pt_fmt_dur(thread_time, tt, sizeof tt), k);
+    else
+        pt_out_header(c->out, "Amdahl ranking by time saved · p = self time / thread time %s · "
+                      "factor k = %g", pt_fmt_dur(thread_time, tt, sizeof tt), k);
+    stats_honest_header(c, honest);
     if (pick.shown < pick.matching)
         pt_out_header(c->out, "showing the top %lld of %lld functions (--top 0 for all)",
                       (long long)pick.shown, (long long)pick.matching);
     pt_out_meta(c->out, "factor", cJSON_CreateNumber(k));
     pt_out_meta(c->out, "thread_time_ns", cJSON_CreateNumber(thread_time));
     stats_emit(c, t);
+    int64_t noted = 0; /* a note per shown row that spent time blocked */
+    for (size_t i = 0; i < nh && noted < pick.shown; i++) {
+        if (hotspot_selected(o, &hs[i])) {
+            stats_honest_blocked_note(c, &hs[i]);
+            noted++;
+        }
+    }
+    stats_honest_free(honest);
     if (!pick.top) {
         pt_out_note(c->out, "no function matches the filter");
     } else {
-        char *sentence = stats_amdahl_sentence(pick.top, k);
+        char *sentence = stats_amdahl_sentence(pick.top, k, oncpu_basis);
         pt_out_note(c->out, "%s", sentence);
         free(sentence);
     }

@@ -77,6 +77,7 @@ static int cmp_depth_desc(const void *a, const void *b, void *nodes_)
 
 struct tree_cols {
     int total, share, self, sshare, calls, min, max, id, pid, depth, fid, name, file, line, label;
+    int oncpu, samples; /* -1 when the run has no CPU samples */
 };
 
 static void tree_row(pt_table *t, const struct tree_cols *tc, const pt_tnode *d,
@@ -100,6 +101,10 @@ static void tree_row(pt_table *t, const struct tree_cols *tc, const pt_tnode *d,
     if (d->file)
         pt_table_set_int(t, tc->line, d->line);
     pt_table_set_text(t, tc->label, label);
+    if (tc->oncpu >= 0) {
+        pt_table_set_real(t, tc->oncpu, d->oncpu_share);
+        pt_table_set_int(t, tc->samples, d->cpu_samples);
+    }
     if (thread_time > 0 && d->self / thread_time >= 0.10)
         pt_table_set_mark(t, PT_MARK_HOT, NULL);
 }
@@ -117,6 +122,7 @@ int stats_view_tree(stats_ctx *c)
                    ? "imported from cProfile, which records callers, not call paths: see "
                      "--callers/--callees"
                    : "no function calls recorded");
+    stats_honest *honest = stats_honest_tree(c, &tree);
     const pt_tnode *nodes = tree.nodes;
     double thread_time = tree.thread_time;
     unsigned char *match = pt_xmalloc(n), *below = pt_xmalloc(n);
@@ -144,6 +150,7 @@ int stats_view_tree(stats_ctx *c)
                   o->depth > 0 ? " · depth limited (--depth)" : "",
                   !isnan(o->min_share) ? " · small nodes hidden (--min-share)" : "");
     pt_out_meta(c->out, "thread_time_ns", cJSON_CreateNumber(thread_time));
+    stats_honest_header(c, honest);
 
     pt_table *t = pt_table_new("tree");
     struct tree_cols tc;
@@ -161,7 +168,13 @@ int stats_view_tree(stats_ctx *c)
     tc.name = pt_table_add_col(t, "name", "name", PT_COL_TEXT, PT_COL_MACHINE | PT_COL_KEY);
     tc.file = pt_table_add_col(t, "file", "file", PT_COL_TEXT, PT_COL_MACHINE);
     tc.line = pt_table_add_col(t, "line", "line", PT_COL_INT, PT_COL_MACHINE);
+    tc.oncpu = tc.samples = -1;
+    if (stats_honest_has_cpu(honest)) {
+        tc.oncpu = pt_table_add_col(t, "oncpu_share", "on-CPU", PT_COL_SHARE, PT_COL_BOTH);
+        tc.samples = pt_table_add_col(t, "cpu_samples", "samples", PT_COL_INT, PT_COL_MACHINE);
+    }
     tc.label = pt_table_add_col(t, "function", "function", PT_COL_TEXT, PT_COL_HUMAN);
+    stats_honest_free(honest);
 
     /* Iterative depth-first walk (paths can be thousands deep). Each line is the parent's
      * children prefix + a connector + the label; the prefix grows by "│  " or "   ". */
