@@ -8,6 +8,14 @@
  */
 #include "collector_fixture.h"
 
+/* A timing margin: `plain` in ordinary builds, `sanitized` under AddressSanitizer (check-asan),
+ * whose slower threads on a loaded 2-core machine miss wall-clock deadlines more often. */
+#ifdef __SANITIZE_ADDRESS__
+#define SAN_MARGIN(plain, sanitized) (sanitized)
+#else
+#define SAN_MARGIN(plain, sanitized) (plain)
+#endif
+
 /* ---- tests -------------------------------------------------------------------------- */
 
 static void test_chain_tree(void)
@@ -454,7 +462,10 @@ static void test_crash_safety(void)
             continue;
         }
         CU_ASSERT_EQUAL(q(db, "SELECT complete FROM run"), 0);
-        CU_ASSERT(ticks >= 600 - 250);
+        /* the writer commits every 200 ms: at most ~250 ms of ticks are lost; a sanitized
+         * build on a loaded machine can starve the writer much longer (seen: 380 ms), so
+         * there only most of the run must survive */
+        CU_ASSERT(ticks >= 600 - SAN_MARGIN(250, 450));
         CU_ASSERT(ticks <= 600);
         sqlite3_close(db);
     }
@@ -493,17 +504,19 @@ static void test_sampler_attribution(void)
     long long thread_rows = q(db, "SELECT count(*) FROM resource_sample WHERE thread_id IS NOT NULL");
     long long in_helper = q(db, "SELECT count(*) FROM resource_sample r JOIN function f ON f.id=r.function_id"
                                 " WHERE r.thread_id IS NOT NULL AND f.name='helper_excluded'");
-    CU_ASSERT(thread_rows >= 20);
-    CU_ASSERT(in_helper * 10 >= thread_rows * 7); /* at least 70% of the samples */
+    /* 300 ms at 10 ms: ~30 samples; a sanitized build on a loaded machine delays the
+     * sampler thread, so there fewer samples and a looser share are required */
+    CU_ASSERT(thread_rows >= SAN_MARGIN(20, 8));
+    CU_ASSERT(in_helper * 10 >= thread_rows * SAN_MARGIN(7, 5)); /* most of the samples */
     CU_ASSERT_EQUAL(q(db, "SELECT samples FROM resource_by_function WHERE name='helper_excluded'"), in_helper);
-    CU_ASSERT(q(db, "SELECT count(*) FROM resource_timeline") >= 20);
+    CU_ASSERT(q(db, "SELECT count(*) FROM resource_timeline") >= SAN_MARGIN(20, 8));
     /* CPU is in ns: the spinning thread's total is positive, at most the run's wall time,
      * and within the process-wide total (which adds the writer and sampler threads) */
     long long thread_cpu = q(db, "SELECT sum(cpu_user_ns + cpu_sys_ns) FROM resource_sample WHERE thread_id IS NOT NULL");
     CU_ASSERT(thread_cpu >= 10000000);
     CU_ASSERT(thread_cpu <= q(db, "SELECT dur FROM run"));
     CU_ASSERT(thread_cpu <= q(db, "SELECT sum(cpu_user_ns + cpu_sys_ns) FROM resource_sample WHERE thread_id IS NULL") * 11 / 10);
-    CU_ASSERT(q(db, "SELECT count(*) FROM resource_sample WHERE thread_id IS NULL AND rss > 0") >= 20);
+    CU_ASSERT(q(db, "SELECT count(*) FROM resource_sample WHERE thread_id IS NULL AND rss > 0") >= SAN_MARGIN(20, 8));
     CU_ASSERT_EQUAL(q(db, "SELECT count(*) FROM resource_sample WHERE gpu_index IS NOT NULL OR gpu_util IS NOT NULL"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(qtext(db, "SELECT config_json FROM run"), "\"gpu\":\"none:"));
     sqlite3_close(db);
