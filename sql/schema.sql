@@ -221,6 +221,9 @@ CREATE TABLE IF NOT EXISTS stage (
   minflt       INTEGER,           -- minor page faults of the thread during the stage
   majflt       INTEGER            -- major page faults of the thread during the stage
 );
+-- The collector's end-of-run tagging of resource samples with the innermost open stage
+-- of their thread looks stages up by thread and start time.
+CREATE INDEX IF NOT EXISTS stage_thread_ts ON stage(thread_id, ts);
 
 -- Per-record latency histogram of a stage span: same buckets as function_hist.
 CREATE TABLE IF NOT EXISTS stage_hist (
