@@ -174,7 +174,8 @@ static void sort_runs(loader *l)
 static void merge_rows(loader *l)
 {
     ex_data *d = l->d;
-    qsort(l->rows, l->nrows, sizeof *l->rows, row_cmp);
+    if (l->nrows > 1) /* qsort of a NULL array is undefined even for 0 elements */
+        qsort(l->rows, l->nrows, sizeof *l->rows, row_cmp);
     for (size_t a = 0; a < l->nrows;) {
         size_t b = a;
         d->func = pt_xrealloc(d->func, (d->nfunc + 1) * sizeof *d->func);
