@@ -191,5 +191,6 @@ static int cmp_fn(const void *pa, const void *pb, void *k_)
 void pt_functions_sort(pt_fnrow *rows, size_t n, const int *keys, size_t nkeys)
 {
     struct sort_keys k = {keys, nkeys};
-    qsort_r(rows, n, sizeof *rows, cmp_fn, &k);
+    if (n > 1) /* rows may be NULL when n is 0 */
+        qsort_r(rows, n, sizeof *rows, cmp_fn, &k);
 }

@@ -82,7 +82,8 @@ int pt_tree_load(pt_db *db, int64_t run_id, int64_t max_depth, pt_tree *out)
         return rc;
     pt_tnode *nodes = out->nodes;
     size_t n = out->n, rcap = 0;
-    qsort(nodes, n, sizeof *nodes, cmp_id);
+    if (n > 1) /* qsort of a NULL array is undefined even for 0 elements */
+        qsort(nodes, n, sizeof *nodes, cmp_id);
     for (size_t i = 0; i < n; i++) {
         nodes[i].parent = nodes[i].parent_id < 0 ? SIZE_MAX : find_node(nodes, n, nodes[i].parent_id);
         if (nodes[i].parent == SIZE_MAX) {
