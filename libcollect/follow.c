@@ -5,7 +5,8 @@
  * write their own runs, unless it gives them an explicit environment (execve, execvpe,
  * posix_spawn, posix_spawnp with envp) that lacks those variables. These wrappers add
  * them: the libpscope entry of this process's LD_PRELOAD (prepended to the child's own
- * LD_PRELOAD, if any) and every PSCOPE_* variable the child's environment does not set.
+ * LD_PRELOAD, if any) and every PSCOPE_* variable (and sanitizer option variable) the
+ * child's environment does not set.
  * A child environment that sets PSCOPE_FOLLOW=0, or this process running with
  * PSCOPE_FOLLOW=0, opts out: the environment is passed unchanged.
  *
@@ -36,6 +37,14 @@ PSC_NOINSTR static int env_has(char *const *env, const char *name, const char **
             return 1;
         }
     return 0;
+}
+
+/* 1 for a variable the child must get: PSCOPE_* settings, and the sanitizer runtimes'
+ * options (a sanitizer build of libpscope cannot be preloaded without them). */
+PSC_NOINSTR static int carried(const char *var)
+{
+    return strncmp(var, "PSCOPE_", 7) == 0 || strncmp(var, "ASAN_OPTIONS=", 13) == 0 ||
+           strncmp(var, "UBSAN_OPTIONS=", 14) == 0 || strncmp(var, "LSAN_OPTIONS=", 13) == 0;
 }
 
 /* The libpscope entry of this process's LD_PRELOAD (malloc'd), or NULL. */
@@ -73,7 +82,7 @@ PSC_NOINSTR char **psc_follow_env(char *const *envp)
     while (envp[n])
         n++;
     for (size_t i = 0; environ && environ[i]; i++)
-        extra += strncmp(environ[i], "PSCOPE_", 7) == 0;
+        extra += carried(environ[i]);
     char **out = calloc(n + extra + 1, sizeof *out);
     if (!out) {
         free(lib);
@@ -105,7 +114,7 @@ PSC_NOINSTR char **psc_follow_env(char *const *envp)
         }
     }
     for (size_t i = 0; environ && environ[i]; i++) {
-        if (strncmp(environ[i], "PSCOPE_", 7) != 0)
+        if (!carried(environ[i]))
             continue;
         size_t name_len = strcspn(environ[i], "=");
         char name[128];
