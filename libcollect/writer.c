@@ -446,11 +446,16 @@ PSC_NOINSTR static void retire(struct psc_wthread *t)
     t->dirty = 1;
 }
 
-/* One pass over the threads: new ones adopted, rows drained, ended ones retired, and
- * (snap) every tree snapshotted. Returns the number of rows taken. */
+PSC_NOINSTR static void take_samples(void);
+
+/* One pass over the threads: new ones adopted, the sampler's samples attributed (after
+ * adoption, so a new thread's samples find it, and before retirement, so an ended thread's
+ * last samples still can read its tree), rows drained, ended ones retired, and (snap)
+ * every tree snapshotted. Returns the number of rows taken. */
 PSC_NOINSTR static uint64_t visit_threads(int snap)
 {
     adopt_new();
+    take_samples();
     uint64_t rows = 0;
     for (struct psc_wthread *t = W.threads; t; t = t->next) {
         if (!t->rec)
@@ -630,7 +635,6 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
         uint64_t now = psc_now_ns(&psc_state.clock);
         int full = want_flush || now - last_flush >= flush_every;
         uint64_t rows = visit_threads(full);
-        take_samples();
         if (stopping) {
             pthread_mutex_unlock(&psc_busy_lock);
             break;
@@ -663,7 +667,6 @@ PSC_NOINSTR void *psc_writer_main(void *arg)
         if (t->rec)
             close_running(t, end);
     visit_threads(1);
-    take_samples();
     for (struct psc_wthread *t = W.threads; t; t = t->next)
         if (t->rec)
             memcpy(t->name, t->rec->name, sizeof t->name);
